@@ -1,0 +1,41 @@
+// Every size and timeout of the firmware, in one place (as coreMQTT's
+// core_mqtt_config_defaults.h). Buffers are carved from static memory with
+// these sizes; nothing is allocated after start-up.
+
+/** Largest MQTT packet sent or received, fixed header included. */
+export const MAX_PACKET: i32 = 1024;
+/** Bytes of encoded packets the outbox (queued + in flight) may hold. */
+export const OUTBOX_BYTES: i32 = 4096;
+/** Records in the outbox (queued + in flight). */
+export const OUTBOX_SLOTS: i32 = 24;
+/** Packets sent and not yet acknowledged, at most. */
+export const MAX_INFLIGHT: i32 = 8;
+/** Inbound QoS 2 packet ids remembered between PUBREC and PUBREL. */
+export const QOS2_IN_SLOTS: i32 = 16;
+/** Subscriptions the router keeps (and renews on a new session). */
+export const ROUTER_SLOTS: i32 = 8;
+/** Bytes for all router filters together. */
+export const ROUTER_BYTES: i32 = 256;
+/** Bytes of the host API buffer (topic + payload or subscribe list). */
+export const API_BYTES: i32 = MAX_PACKET;
+
+/** Configuration strings, each at most this long. */
+export const CFG_URL_BYTES: i32 = 96;
+export const CFG_ID_BYTES: i32 = 64;
+export const CFG_USER_BYTES: i32 = 64;
+export const CFG_PASS_BYTES: i32 = 64;
+export const CFG_WILL_TOPIC_BYTES: i32 = 64;
+export const CFG_WILL_PAYLOAD_BYTES: i32 = 128;
+export const CFG_TELEMETRY_TOPIC_BYTES: i32 = 64;
+
+/** Default keep alive in seconds (config `keepalive` overrides). */
+export const KEEPALIVE_S: i32 = 60;
+/** Time allowed to open the link (TCP connect, modem CIPSTART...). */
+export const LINK_OPEN_TIMEOUT_MS: u32 = 30000;
+/** Time allowed between CONNECT written and CONNACK. */
+export const CONNACK_TIMEOUT_MS: u32 = 10000;
+/** First reconnect delay; doubles on each failure up to the maximum. */
+export const BACKOFF_MIN_MS: u32 = 1000;
+export const BACKOFF_MAX_MS: u32 = 60000;
+/** The longest the firmware tells the host to sleep. */
+export const MAX_SLEEP_MS: u32 = 1000;

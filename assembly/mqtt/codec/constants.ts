@@ -1,0 +1,28 @@
+// MQTT 3.1.1 packet types and flags (spec section 2.2).
+
+export const CONNECT: u8 = 1;
+export const CONNACK: u8 = 2;
+export const PUBLISH: u8 = 3;
+export const PUBACK: u8 = 4;
+export const PUBREC: u8 = 5;
+export const PUBREL: u8 = 6;
+export const PUBCOMP: u8 = 7;
+export const SUBSCRIBE: u8 = 8;
+export const SUBACK: u8 = 9;
+export const UNSUBSCRIBE: u8 = 10;
+export const UNSUBACK: u8 = 11;
+export const PINGREQ: u8 = 12;
+export const PINGRESP: u8 = 13;
+export const DISCONNECT: u8 = 14;
+
+/** PUBLISH fixed-header flag bits. */
+export const FLAG_RETAIN: u8 = 0x01;
+export const FLAG_DUP: u8 = 0x08;
+
+/** The flags each type must carry (PUBLISH is checked separately). */
+export function requiredFlags(type: u8): u8 {
+  return type == PUBREL || type == SUBSCRIBE || type == UNSUBSCRIBE ? 2 : 0;
+}
+
+/** Largest value the 4-byte remaining length can hold. */
+export const MAX_REMAINING: i32 = 268435455;

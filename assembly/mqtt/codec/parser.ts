@@ -1,0 +1,95 @@
+// Resumable packet reader (the shape of mqtt-packet's parser): header,
+// remaining length, body, for any split of the input. The caller asks
+// need() bytes at dest(), reads what it can there and calls advance(n).
+// A body larger than the buffer is kept up to the buffer's size and the
+// rest skipped, so the stream stays in step; truncated() tells.
+import { OK, E_REMAINING_LENGTH } from "../../errors";
+
+const S_HEADER = 0;
+const S_LENGTH = 1;
+const S_BODY = 2;
+const S_SKIP = 3;
+const S_DONE = 4;
+
+export class Parser {
+  state: i32 = S_HEADER;
+  first: u8 = 0;
+  lenByte: u8 = 0;
+  remaining: i32 = 0;
+  shift: i32 = 0;
+  got: i32 = 0;
+  kept: i32 = 0;
+  constructor(public buf: usize, public cap: i32, public skip: usize, public skipCap: i32) {}
+
+  reset(): void {
+    this.state = S_HEADER;
+    this.remaining = this.shift = this.got = 0;
+  }
+
+  /** Bytes wanted next (at most); 0 once a packet is complete. */
+  need(): i32 {
+    const s = this.state;
+    if (s == S_HEADER || s == S_LENGTH) return 1;
+    if (s == S_BODY) return this.remaining - this.got;
+    if (s == S_SKIP) return min(this.remaining - this.got, this.skipCap);
+    return 0;
+  }
+
+  dest(): usize {
+    const s = this.state;
+    if (s == S_HEADER) return changetype<usize>(this) + offsetof<Parser>("first");
+    if (s == S_LENGTH) return changetype<usize>(this) + offsetof<Parser>("lenByte");
+    if (s == S_BODY) return this.buf + this.got;
+    return this.skip;
+  }
+
+  /** Accounts n bytes written at dest(); returns OK or a framing error. */
+  advance(n: i32): i32 {
+    if (n <= 0) return OK;
+    const s = this.state;
+    if (s == S_HEADER) {
+      this.state = S_LENGTH;
+      this.remaining = this.shift = this.got = 0;
+      return OK;
+    }
+    if (s == S_LENGTH) {
+      const b = this.lenByte;
+      this.remaining |= (<i32>(b & 0x7F)) << this.shift;
+      this.shift += 7;
+      if ((b & 0x80) != 0) {
+        if (this.shift >= 28) return E_REMAINING_LENGTH; // a 5th byte
+        return OK;
+      }
+      // A multi-byte length with a zero last byte is not minimal; accept
+      // it as mqtt-packet does.
+      this.kept = min(this.remaining, this.cap);
+      this.state = this.remaining == 0 ? S_DONE : S_BODY;
+      return OK;
+    }
+    this.got += n;
+    if (s == S_BODY && this.got == this.kept) {
+      this.state = this.kept == this.remaining ? S_DONE : S_SKIP;
+    } else if (s == S_SKIP && this.got == this.remaining) {
+      this.state = S_DONE;
+    }
+    return OK;
+  }
+
+  done(): bool { return this.state == S_DONE; }
+  truncated(): bool { return this.kept < this.remaining; }
+  /** Body bytes held in buf (all of them unless truncated). */
+  length(): i32 { return this.kept; }
+
+  /** Feeds bytes from memory; returns how many it took (stops at a packet end). */
+  push(src: usize, n: i32): i32 {
+    let used = 0;
+    while (used < n && !this.done()) {
+      const k = min(this.need(), n - used);
+      memory.copy(this.dest(), src + used, k);
+      used += k;
+      const r = this.advance(k);
+      if (r != OK) return r;
+    }
+    return used;
+  }
+}

@@ -1,0 +1,81 @@
+// The outbox: every packet that needs an answer or waits for the link,
+// in order, as encoded bytes in one fixed pool. A record is queued, then
+// sent and kept until its acknowledgement; removal compacts the pool (as
+// coreMQTT compacts its state arrays), so order is kept without links.
+import { OUTBOX_BYTES, OUTBOX_SLOTS } from "../config";
+
+/** Waiting for the link or for a free in-flight slot. */
+export const QUEUED: u8 = 0;
+/** Written; waiting for PUBACK / PUBREC / SUBACK / UNSUBACK. */
+export const SENT: u8 = 1;
+/** QoS 2 publish acknowledged by PUBREC; PUBREL still to write. */
+export const REL_QUEUED: u8 = 2;
+/** PUBREL written; waiting for PUBCOMP. */
+export const REL_SENT: u8 = 3;
+
+const pool: usize = memory.data(OUTBOX_BYTES, 4);
+const states: usize = memory.data(OUTBOX_SLOTS);
+const ids: usize = memory.data(OUTBOX_SLOTS * 2, 2);
+const offs: usize = memory.data(OUTBOX_SLOTS * 2, 2);
+const lens: usize = memory.data(OUTBOX_SLOTS * 2, 2);
+let n: i32 = 0;
+let used: i32 = 0;
+
+export function count(): i32 { return n; }
+export function freeBytes(): i32 { return OUTBOX_BYTES - used; }
+export function hasRoom(bytes: i32): bool { return n < OUTBOX_SLOTS && bytes <= OUTBOX_BYTES - used; }
+
+export function state(i: i32): u8 { return load<u8>(states + i); }
+export function setState(i: i32, s: u8): void { store<u8>(states + i, s); }
+export function id(i: i32): i32 { return load<u16>(ids + (i << 1)); }
+export function ptr(i: i32): usize { return pool + load<u16>(offs + (i << 1)); }
+export function len(i: i32): i32 { return load<u16>(lens + (i << 1)); }
+/** Packet type of record i (high nibble of its first byte). */
+export function type(i: i32): u8 { return load<u8>(ptr(i)) >> 4; }
+/** QoS of a PUBLISH record. */
+export function qos(i: i32): i32 { return (load<u8>(ptr(i)) >> 1) & 3; }
+
+/** Where the next record's bytes go; encode there, then commit(). */
+export function tail(): usize { return pool + used; }
+
+export function commit(bytes: i32, packetId: i32): void {
+  store<u8>(states + n, QUEUED);
+  store<u16>(ids + (n << 1), <u16>packetId);
+  store<u16>(offs + (n << 1), <u16>used);
+  store<u16>(lens + (n << 1), <u16>bytes);
+  n++;
+  used += bytes;
+}
+
+/** Index of the record with this packet id and type, or -1. */
+export function find(packetId: i32, t: u8): i32 {
+  for (let i = 0; i < n; i++) {
+    if (id(i) == packetId && type(i) == t) return i;
+  }
+  return -1;
+}
+
+/** True while any record holds this packet id. */
+export function idInUse(packetId: i32): bool {
+  for (let i = 0; i < n; i++) if (id(i) == packetId) return true;
+  return false;
+}
+
+export function remove(i: i32): void {
+  const off = <i32>load<u16>(offs + (i << 1));
+  const l = len(i);
+  memory.copy(pool + off, pool + off + l, used - off - l);
+  used -= l;
+  const rest = n - i - 1;
+  memory.copy(states + i, states + i + 1, rest);
+  memory.copy(ids + (i << 1), ids + ((i + 1) << 1), rest << 1);
+  memory.copy(offs + (i << 1), offs + ((i + 1) << 1), rest << 1);
+  memory.copy(lens + (i << 1), lens + ((i + 1) << 1), rest << 1);
+  n--;
+  for (let k = i; k < n; k++) store<u16>(offs + (k << 1), <u16>(load<u16>(offs + (k << 1)) - l));
+}
+
+export function clear(): void {
+  n = 0;
+  used = 0;
+}
