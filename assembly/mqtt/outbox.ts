@@ -75,6 +75,38 @@ export function remove(i: i32): void {
   for (let k = i; k < n; k++) store<u16>(offs + (k << 1), <u16>(load<u16>(offs + (k << 1)) - l));
 }
 
+function reverse(a: usize, b: usize): void {
+  while (a + 1 < b) {
+    b--;
+    const t = load<u8>(a);
+    store<u8>(a, load<u8>(b));
+    store<u8>(b, t);
+    a++;
+  }
+}
+
+/** Moves the newest record to the front (renewed subscriptions go first). */
+export function lastToFront(): void {
+  if (n < 2) return;
+  const l = len(n - 1);
+  const st = state(n - 1);
+  const pid = id(n - 1);
+  // rotate the pool right by l bytes, in place
+  reverse(pool, pool + used - l);
+  reverse(pool + used - l, pool + used);
+  reverse(pool, pool + used);
+  for (let k = n - 1; k > 0; k--) {
+    store<u8>(states + k, load<u8>(states + k - 1));
+    store<u16>(ids + (k << 1), load<u16>(ids + ((k - 1) << 1)));
+    store<u16>(lens + (k << 1), load<u16>(lens + ((k - 1) << 1)));
+    store<u16>(offs + (k << 1), <u16>(load<u16>(offs + ((k - 1) << 1)) + l));
+  }
+  store<u8>(states, st);
+  store<u16>(ids, <u16>pid);
+  store<u16>(lens, <u16>l);
+  store<u16>(offs, 0);
+}
+
 export function clear(): void {
   n = 0;
   used = 0;

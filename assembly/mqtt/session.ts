@@ -333,6 +333,7 @@ function resume(sessionPresent: bool): void {
     if (router.count() > 0) {
       const id = queueList(T.SUBSCRIBE, router.entries(), router.entriesLen());
       if (id < 0) error(id, 0, "mqtt: cannot renew subscriptions");
+      else ob.lastToFront();
     }
   }
 }

@@ -1,0 +1,299 @@
+// The Node host: runs build/atmqtt.wasm in V8 and implements every import
+// of board/ABI.md, with host sockets on node:net. Used by the simulator,
+// the tests and the benchmarks.
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { randomFillSync } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { ERROR_NAMES, CONNACK_NAMES, CONFIG_KEYS, EVENT } from './abi.ts';
+
+export const DEFAULT_WASM = fileURLToPath(new URL('../../build/atmqtt.wasm', import.meta.url));
+
+export type Config = Partial<Record<keyof typeof CONFIG_KEYS, string | number | boolean>>;
+
+export type HostEvent =
+  | { event: 'connected'; sessionPresent: boolean }
+  | { event: 'disconnected'; reason: string }
+  | { event: 'subscribed'; filter: string; granted: number; packetId: number }
+  | { event: 'unsubscribed'; filter: string | null; packetId: number }
+  | { event: 'published'; topic: string; qos: number; packetId: number }
+  | { event: 'error'; code: string; message: string; detail: number; reason?: string };
+
+export interface Message {
+  topic: string;
+  payload: Buffer;
+  qos: number;
+  retain: boolean;
+  dup: boolean;
+}
+
+export interface HostOptions {
+  wasmPath?: string;
+  config: Config;
+  onEvent?: (e: HostEvent) => void;
+  onMessage?: (m: Message) => void;
+  onLog?: (level: number, text: string) => void;
+}
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  setup(): number;
+  loop(): number;
+  api_buffer(): number;
+  api_buffer_size(): number;
+  publish(topicLen: number, payloadLen: number, qos: number, retain: number): number;
+  subscribe(len: number): number;
+  unsubscribe(len: number): number;
+  connect(): void;
+  disconnect(): void;
+  state(): number;
+  pending(): number;
+  counter(i: number): number;
+  // probe build only (--exportRuntime)
+  __new?: (size: number, id: number) => number;
+}
+
+interface Sock {
+  socket: net.Socket;
+  state: number; // 0 connecting, 1 open, 2 closed, -1 error
+  rx: Buffer[];
+}
+
+/** Maximum bytes queued in a socket before sock_write reports 0. */
+const SEND_HIGH_WATER = 64 * 1024;
+
+export function errorName(code: number): string {
+  return ERROR_NAMES[code] ?? `error${code}`;
+}
+
+export class NodeHost {
+  readonly exports: Exports;
+  private readonly opts: HostOptions;
+  private readonly socks = new Map<number, Sock>();
+  private nextHandle = 1;
+  private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  private running = false;
+  private readonly t0 = Date.now();
+  private readonly enc = new TextEncoder();
+  private readonly dec = new TextDecoder();
+  loops = 0;
+
+  constructor(opts: HostOptions) {
+    this.opts = opts;
+    const bytes = readFileSync(opts.wasmPath ?? DEFAULT_WASM);
+    const mod = new WebAssembly.Module(bytes);
+    const inst = new WebAssembly.Instance(mod, { host: this.imports() });
+    this.exports = inst.exports as unknown as Exports;
+  }
+
+  private get mem(): Uint8Array {
+    return new Uint8Array(this.exports.memory.buffer);
+  }
+
+  private text(ptr: number, len: number): string {
+    return this.dec.decode(this.mem.subarray(ptr, ptr + len));
+  }
+
+  private imports(): Record<string, (...a: number[]) => number | void> {
+    return {
+      millis: () => (Date.now() - this.t0) >>> 0,
+      uart_write: () => 0,
+      uart_read: () => 0,
+      uart_set_baud: () => {},
+      gpio_write: () => {},
+      sock_open: (hp, hl, port, flags) => this.sockOpen(this.text(hp, hl), port, flags),
+      sock_write: (h, p, n) => this.sockWrite(h, p, n),
+      sock_read: (h, p, n) => this.sockRead(h, p, n),
+      sock_state: (h) => this.socks.get(h)?.state ?? -1,
+      sock_close: (h) => this.sockClose(h),
+      random_fill: (p, n) => { randomFillSync(this.mem, p, n); },
+      log: (level, p, n) => this.opts.onLog?.(level, this.text(p, n)),
+      config_read: (key, p, max) => this.configRead(key, p, max),
+      event: (kind, a, b, p, n) => this.onEvent(kind, a, b, p, n),
+      message: (tp, tl, pp, pl, flags) => this.opts.onMessage?.({
+        topic: this.text(tp, tl),
+        payload: Buffer.from(this.mem.slice(pp, pp + pl)),
+        qos: flags & 3,
+        retain: (flags & 4) !== 0,
+        dup: (flags & 8) !== 0,
+      }),
+    };
+  }
+
+  private configRead(key: number, ptr: number, max: number): number {
+    const name = (Object.keys(CONFIG_KEYS) as (keyof typeof CONFIG_KEYS)[]).find((k) => CONFIG_KEYS[k] === key);
+    const v = name === undefined ? undefined : this.opts.config[name];
+    if (v === undefined) return -1;
+    const bytes = this.enc.encode(typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
+    this.mem.set(bytes.subarray(0, max), ptr);
+    return bytes.length;
+  }
+
+  private onEvent(kind: number, a: number, b: number, p: number, n: number): void {
+    const cb = this.opts.onEvent;
+    if (!cb) return;
+    switch (kind) {
+      case EVENT.connected: cb({ event: 'connected', sessionPresent: a === 1 }); break;
+      case EVENT.disconnected: cb({ event: 'disconnected', reason: a === 0 ? 'requested' : errorName(a) }); break;
+      case EVENT.subscribed: cb({ event: 'subscribed', filter: this.text(p, n), granted: b, packetId: a }); break;
+      case EVENT.unsubscribed: cb({ event: 'unsubscribed', filter: n > 0 ? this.text(p, n) : null, packetId: a }); break;
+      case EVENT.published: cb({ event: 'published', topic: this.text(p, n), qos: b, packetId: a }); break;
+      case EVENT.error: {
+        const e: HostEvent = { event: 'error', code: errorName(a), message: this.text(p, n), detail: b };
+        if (a === -15 && CONNACK_NAMES[b]) e.reason = CONNACK_NAMES[b];
+        cb(e);
+        break;
+      }
+    }
+  }
+
+  // ---- sockets -------------------------------------------------------
+
+  private sockOpen(hostname: string, port: number, flags: number): number {
+    if (flags & 1) return -20; // TLS arrives with a later issue
+    const h = this.nextHandle++;
+    const socket = net.connect({ host: hostname, port });
+    socket.setNoDelay(true);
+    const s: Sock = { socket, state: 0, rx: [] };
+    this.socks.set(h, s);
+    socket.on('connect', () => { s.state = 1; this.wake(); });
+    socket.on('data', (d: Buffer) => { s.rx.push(d); this.wake(); });
+    socket.on('error', () => { s.state = -1; this.wake(); });
+    socket.on('close', () => { if (s.state >= 0) s.state = 2; this.wake(); });
+    socket.on('drain', () => this.wake());
+    return h;
+  }
+
+  private sockWrite(h: number, p: number, n: number): number {
+    const s = this.socks.get(h);
+    if (!s || s.state < 0 || s.state === 2) return -1;
+    if (s.state === 0 || s.socket.writableLength > SEND_HIGH_WATER) return 0;
+    s.socket.write(Buffer.from(this.mem.slice(p, p + n)));
+    return n;
+  }
+
+  private sockRead(h: number, p: number, max: number): number {
+    const s = this.socks.get(h);
+    if (!s) return -1;
+    let got = 0;
+    while (got < max && s.rx.length > 0) {
+      const head = s.rx[0];
+      const k = Math.min(head.length, max - got);
+      this.mem.set(head.subarray(0, k), p + got);
+      got += k;
+      if (k === head.length) s.rx.shift();
+      else s.rx[0] = head.subarray(k);
+    }
+    if (got === 0 && (s.state === 2 || s.state < 0)) return -1;
+    return got;
+  }
+
+  private sockClose(h: number): void {
+    const s = this.socks.get(h);
+    if (!s) return;
+    this.socks.delete(h);
+    s.socket.destroy();
+  }
+
+  /** Cuts every link at once, as a lost network would: no DISCONNECT. */
+  dropLinks(): void {
+    for (const s of this.socks.values()) {
+      s.socket.resetAndDestroy();
+      s.state = 2;
+    }
+    this.wake();
+  }
+
+  // ---- the loop ------------------------------------------------------
+
+  /** Calls setup(); returns its result (0 or an error code). */
+  setup(): number {
+    return this.exports.setup();
+  }
+
+  start(): void {
+    this.running = true;
+    this.wake();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = null;
+    this.immediate = null;
+    for (const h of [...this.socks.keys()]) this.sockClose(h);
+  }
+
+  /** Runs loop() soon: data arrived, a command was given. */
+  wake(): void {
+    if (!this.running || this.immediate) return;
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    this.immediate = setImmediate(() => this.tick());
+  }
+
+  private tick(): void {
+    this.immediate = null;
+    if (!this.running) return;
+    const sleep = this.exports.loop() >>> 0;
+    this.loops++;
+    if (!this.running || this.immediate) return;
+    if (sleep === 0) this.immediate = setImmediate(() => this.tick());
+    else this.timer = setTimeout(() => { this.timer = null; this.tick(); }, Math.min(sleep, 1000));
+  }
+
+  // ---- the app API ---------------------------------------------------
+
+  private apiWrite(bytes: Uint8Array): number {
+    const size = this.exports.api_buffer_size();
+    if (bytes.length > size) return -10;
+    this.mem.set(bytes, this.exports.api_buffer());
+    return bytes.length;
+  }
+
+  /** Packet id (0 for QoS 0) or a negative error code. */
+  publish(topic: string, payload: Uint8Array | string, qos: number, retain: boolean): number {
+    const t = this.enc.encode(topic);
+    const p = typeof payload === 'string' ? this.enc.encode(payload) : payload;
+    const buf = new Uint8Array(t.length + p.length);
+    buf.set(t);
+    buf.set(p, t.length);
+    if (this.apiWrite(buf) < 0) return -6;
+    const r = this.exports.publish(t.length, p.length, qos, retain ? 1 : 0);
+    this.wake();
+    return r;
+  }
+
+  subscribe(filters: { filter: string; qos: number }[]): number {
+    const parts: number[] = [];
+    for (const f of filters) {
+      const b = this.enc.encode(f.filter);
+      parts.push(b.length >> 8, b.length & 255, ...b, f.qos);
+    }
+    const n = this.apiWrite(Uint8Array.from(parts));
+    if (n < 0) return n;
+    const r = this.exports.subscribe(n);
+    this.wake();
+    return r;
+  }
+
+  unsubscribe(filters: string[]): number {
+    const parts: number[] = [];
+    for (const f of filters) {
+      const b = this.enc.encode(f);
+      parts.push(b.length >> 8, b.length & 255, ...b);
+    }
+    const n = this.apiWrite(Uint8Array.from(parts));
+    if (n < 0) return n;
+    const r = this.exports.unsubscribe(n);
+    this.wake();
+    return r;
+  }
+
+  connect(): void { this.exports.connect(); this.wake(); }
+  disconnect(): void { this.exports.disconnect(); this.wake(); }
+  state(): number { return this.exports.state(); }
+  pending(): number { return this.exports.pending(); }
+  counter(i: number): number { return this.exports.counter(i) >>> 0; }
+}

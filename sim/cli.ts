@@ -1,0 +1,184 @@
+// `atmqtt sim`: runs the firmware in the Node host against a broker and
+// speaks a line protocol: commands on stdin, one JSON event a line on stdout.
+import readline from 'node:readline';
+import { NodeHost, errorName, type Config, type HostEvent, type Message } from '../board/node/host.ts';
+import { startBroker, type EmbeddedBroker } from './broker.ts';
+
+const USAGE = `usage: atmqtt sim [--broker URL] [--modem none] [--client-id ID]
+  [--username U] [--password P] [--keepalive S] [--clean|--no-clean]
+  [--will-topic T --will-payload P --will-qos N --will-retain]
+  [--telemetry S] [--trace]
+stdin commands: sub FILTER QOS | unsub FILTER | pub TOPIC QOS RETAIN PAYLOAD...
+  | wait MS | drop | disconnect | connect | quit`;
+
+function emit(o: object): void {
+  process.stdout.write(JSON.stringify(o) + '\n');
+}
+
+function fail(message: string): never {
+  emit({ event: 'error', code: 'bad-argument', message });
+  process.stderr.write(USAGE + '\n');
+  process.exit(2);
+}
+
+interface Args {
+  broker?: string;
+  modem: string;
+  trace: boolean;
+  config: Config;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { modem: 'none', trace: false, config: {} };
+  const value = (i: number): string => {
+    const v = argv[i + 1];
+    if (v === undefined) fail(`${argv[i]} needs a value`);
+    return v;
+  };
+  const int = (i: number, lo: number, hi: number): number => {
+    const v = value(i);
+    if (!/^\d+$/.test(v) || Number(v) < lo || Number(v) > hi) fail(`${argv[i]} wants a number ${lo}..${hi}, got ${v}`);
+    return Number(v);
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    switch (k) {
+      case '--broker': a.broker = value(i++); break;
+      case '--modem': a.modem = value(i++); break;
+      case '--client-id': a.config.client_id = value(i++); break;
+      case '--username': a.config.username = value(i++); break;
+      case '--password': a.config.password = value(i++); break;
+      case '--keepalive': a.config.keepalive = int(i++, 0, 65535); break;
+      case '--clean': a.config.clean = true; break;
+      case '--no-clean': a.config.clean = false; break;
+      case '--will-topic': a.config.will_topic = value(i++); break;
+      case '--will-payload': a.config.will_payload = value(i++); break;
+      case '--will-qos': a.config.will_qos = int(i++, 0, 2); break;
+      case '--will-retain': a.config.will_retain = true; break;
+      case '--telemetry': a.config.telemetry_s = int(i++, 0, 86400); break;
+      case '--trace': a.trace = true; break;
+      case '-h': case '--help': process.stdout.write(USAGE + '\n'); process.exit(0);
+      default: fail(`unknown argument ${k}`);
+    }
+  }
+  if (a.modem !== 'none') fail(`--modem ${a.modem}: this build has only --modem none (host sockets)`);
+  if (a.broker !== undefined && !/^mqtt:\/\/[^/:]+(:\d+)?\/?$/.test(a.broker)) {
+    fail(`--broker ${a.broker}: want mqtt://host[:port]`);
+  }
+  if (a.config.will_topic === undefined && (a.config.will_payload !== undefined || a.config.will_qos !== undefined || a.config.will_retain)) {
+    fail('--will-payload, --will-qos and --will-retain need --will-topic');
+  }
+  return a;
+}
+
+function messageEvent(m: Message): object {
+  const o: Record<string, unknown> = { event: 'message', topic: m.topic, qos: m.qos, retain: m.retain, dup: m.dup };
+  try {
+    o.payload = new TextDecoder('utf-8', { fatal: true }).decode(m.payload);
+  } catch {
+    o.payload = m.payload.toString('utf8');
+    o.payloadBase64 = m.payload.toString('base64');
+  }
+  return o;
+}
+
+function eventLine(e: HostEvent): object {
+  switch (e.event) {
+    case 'subscribed': return { event: e.event, filter: e.filter, granted: e.granted };
+    case 'unsubscribed': return { event: e.event, filter: e.filter };
+    case 'published': return { event: e.event, topic: e.topic, qos: e.qos };
+    case 'error': {
+      const { detail: _d, ...rest } = e;
+      return rest;
+    }
+    default: return e;
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function main(argv: string[]): Promise<void> {
+  if (argv[0] !== 'sim') fail(argv[0] === undefined ? 'missing command' : `unknown command ${argv[0]}`);
+  const args = parseArgs(argv.slice(1));
+  let broker: EmbeddedBroker | undefined;
+  let url = args.broker;
+  if (url === undefined) {
+    broker = await startBroker();
+    url = broker.url;
+    emit({ event: 'broker', url });
+  }
+  const t0 = Date.now();
+  const host = new NodeHost({
+    config: { ...args.config, url },
+    onEvent: (e) => emit(eventLine(e)),
+    onMessage: (m) => emit(messageEvent(m)),
+    onLog: (level, text) => {
+      if (args.trace || level <= 2) process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(3)}] ${text}\n`);
+    },
+  });
+  const r = host.setup();
+  if (r !== 0) {
+    emit({ event: 'error', code: errorName(r), message: 'setup refused the configuration' });
+    process.exit(2);
+  }
+  host.start();
+
+  const finish = async (drain: boolean): Promise<never> => {
+    if (drain) {
+      // finish outstanding QoS 1/2 flows, bounded
+      const until = Date.now() + 15000;
+      while (host.pending() > 0 && Date.now() < until) await sleep(20);
+    }
+    if (host.state() === 4) {
+      host.disconnect();
+      const until = Date.now() + 2000;
+      while (host.state() !== 0 && Date.now() < until) await sleep(10);
+    }
+    host.stop();
+    await broker?.close();
+    process.exit(0);
+  };
+
+  process.on('SIGINT', () => void finish(false));
+  process.on('SIGTERM', () => void finish(false));
+
+  const rl = readline.createInterface({ input: process.stdin, terminal: false });
+  for await (const raw of rl) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const [cmd, ...rest] = line.split(/\s+/);
+    const report = (code: number, what: string) => {
+      if (code < 0) emit({ event: 'error', code: errorName(code), message: `${what} refused` });
+    };
+    switch (cmd) {
+      case 'sub': {
+        const qos = Number(rest[1] ?? 0);
+        if (rest.length < 1 || ![0, 1, 2].includes(qos)) { emit({ event: 'error', code: 'bad-argument', message: 'sub FILTER QOS' }); break; }
+        report(host.subscribe([{ filter: rest[0], qos }]), `sub ${rest[0]}`);
+        break;
+      }
+      case 'unsub':
+        if (rest.length < 1) { emit({ event: 'error', code: 'bad-argument', message: 'unsub FILTER' }); break; }
+        report(host.unsubscribe([rest[0]]), `unsub ${rest[0]}`);
+        break;
+      case 'pub': {
+        const m = /^pub\s+(\S+)\s+([0-2])\s+([01])(?:\s(.*))?$/.exec(line);
+        if (!m) { emit({ event: 'error', code: 'bad-argument', message: 'pub TOPIC QOS RETAIN PAYLOAD...' }); break; }
+        report(host.publish(m[1], m[4] ?? '', Number(m[2]), m[3] === '1'), `pub ${m[1]}`);
+        break;
+      }
+      case 'wait': await sleep(Number(rest[0] ?? 0)); break;
+      case 'drop': host.dropLinks(); break;
+      case 'disconnect': host.disconnect(); break;
+      case 'connect': host.connect(); break;
+      case 'quit': await finish(false); break;
+      default: emit({ event: 'error', code: 'bad-argument', message: `unknown command ${cmd}` });
+    }
+  }
+  await finish(true);
+}
+
+main(process.argv.slice(2)).catch((e: unknown) => {
+  emit({ event: 'error', code: 'internal', message: String(e) });
+  process.exit(1);
+});
