@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the tests use, when they are missing:
+# Mosquitto (a real broker to test against) and wabt (wasm-validate).
+set -euo pipefail
+need=()
+[ -x /usr/sbin/mosquitto ] || need+=(mosquitto mosquitto-clients)
+command -v wasm-validate >/dev/null || need+=(wabt)
+[ ${#need[@]} -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "installing ${need[*]} (Debian packages)" >&2
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${need[@]}"
+# the package may start a system broker; the tests start their own
+$sudo pkill -x mosquitto 2>/dev/null || true
