@@ -30,7 +30,7 @@ export class Parser {
   need(): i32 {
     const s = this.state;
     if (s == S_HEADER || s == S_LENGTH) return 1;
-    if (s == S_BODY) return this.remaining - this.got;
+    if (s == S_BODY) return this.kept - this.got;
     if (s == S_SKIP) return min(this.remaining - this.got, this.skipCap);
     return 0;
   }
@@ -62,8 +62,8 @@ export class Parser {
       }
       // A multi-byte length with a zero last byte is not minimal; accept
       // it as mqtt-packet does.
-      this.kept = min(this.remaining, this.cap);
-      this.state = this.remaining == 0 ? S_DONE : S_BODY;
+      this.kept = max(min(this.remaining, this.cap), 0);
+      this.state = this.remaining == 0 ? S_DONE : this.kept > 0 ? S_BODY : S_SKIP;
       return OK;
     }
     this.got += n;
@@ -85,6 +85,7 @@ export class Parser {
     let used = 0;
     while (used < n && !this.done()) {
       const k = min(this.need(), n - used);
+      if (k <= 0) break; // nowhere to put bytes (a zero skip buffer)
       memory.copy(this.dest(), src + used, k);
       used += k;
       const r = this.advance(k);
