@@ -54,7 +54,7 @@ export function encodeConnect(
   willTopic: usize, willTopicLen: i32, willPayload: usize, willPayloadLen: i32,
   willQos: i32, willRetain: bool
 ): i32 {
-  if (keepAlive < 0 || keepAlive > 65535 || clientIdLen > 65535) return E_BAD_ARGUMENT;
+  if (keepAlive < 0 || keepAlive > 65535 || clientIdLen < 0 || clientIdLen > 65535) return E_BAD_ARGUMENT;
   if (clientIdLen == 0 && !clean) return E_BAD_ARGUMENT; // 3.1.3.1
   if (!validUtf8(clientId, clientIdLen)) return E_BAD_ARGUMENT;
   let flags: u8 = clean ? 0x02 : 0;
@@ -113,6 +113,7 @@ export function encodePublish(
   const t = checkTopicName(topic, topicLen);
   if (t != OK) return t;
   if (payloadLen < 0) return E_BAD_ARGUMENT;
+  if (payloadLen > T.MAX_REMAINING) return E_PACKET_TOO_LARGE; // the sum below would overflow i32
   const first = <u8>((T.PUBLISH << 4) | (qos << 1)) | (dup ? T.FLAG_DUP : 0) | (retain ? T.FLAG_RETAIN : 0);
   const h = header(out, cap, first, 2 + topicLen + (qos > 0 ? 2 : 0) + payloadLen);
   if (h < 0) return h;
@@ -165,6 +166,7 @@ export function checkFilterList(list: usize, n: i32, withQos: bool): i32 {
 
 function encodeList(out: usize, cap: i32, type: u8, packetId: i32, list: usize, n: i32): i32 {
   if (packetId < 1 || packetId > 65535) return E_BAD_ARGUMENT;
+  if (n > T.MAX_REMAINING - 2) return E_PACKET_TOO_LARGE;
   const c = checkFilterList(list, n, type == T.SUBSCRIBE);
   if (c < 0) return c;
   const h = header(out, cap, (type << 4) | 2, 2 + n);
@@ -185,6 +187,7 @@ export function encodeUnsubscribe(out: usize, cap: i32, packetId: i32, list: usi
 /** SUBACK with n return codes (0, 1, 2 or 0x80). */
 export function encodeSuback(out: usize, cap: i32, packetId: i32, codes: usize, n: i32): i32 {
   if (packetId < 1 || packetId > 65535 || n < 1) return E_BAD_ARGUMENT;
+  if (n > T.MAX_REMAINING - 2) return E_PACKET_TOO_LARGE;
   for (let i = 0; i < n; i++) {
     const c = load<u8>(codes + i);
     if (c > 2 && c != 0x80) return E_BAD_ARGUMENT;
