@@ -108,10 +108,16 @@ export function stop(): void {
 function fail(code: i32): void {
   linkClose();
   const was = st;
-  st = ST_BACKOFF;
   txHead = txLen = 0;
   pingOut = false;
   parser.reset();
+  if (was == ST_CLOSING) {
+    // we were leaving anyway
+    st = ST_IDLE;
+    hostEvent(EV_DISCONNECTED, 0, 0, 0, 0);
+    return;
+  }
+  st = ST_BACKOFF;
   let wait = backoff;
   if (backoff < C.BACKOFF_MAX_MS) backoff = min(backoff << 1, C.BACKOFF_MAX_MS);
   // jitter: up to a quarter of the wait, so a fleet does not reconnect in step
