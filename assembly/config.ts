@@ -19,6 +19,13 @@ export const ROUTER_BYTES: i32 = 256;
 /** Bytes of the host API buffer (topic + payload or subscribe list). */
 export const API_BYTES: i32 = MAX_PACKET;
 
+/** WebSocket output queue: the upgrade request, then whole masked frames.
+ * A write larger than this goes out as several frames. */
+export const WS_TX_BYTES: i32 = 512;
+/** Largest WebSocket frame accepted from the server (payloads are streamed,
+ * not buffered; this only bounds nonsense lengths). */
+export const WS_MAX_FRAME: i32 = 1 << 20;
+
 /** Configuration strings, each at most this long. */
 export const CFG_URL_BYTES: i32 = 96;
 export const CFG_ID_BYTES: i32 = 64;

@@ -4,7 +4,7 @@ import readline from 'node:readline';
 import { NodeHost, errorName, type Config, type HostEvent, type Message } from '../board/node/host.ts';
 import { startBroker, type EmbeddedBroker } from './broker.ts';
 
-const USAGE = `usage: atmqtt sim [--broker URL] [--modem none] [--client-id ID]
+const USAGE = `usage: atmqtt sim [--broker mqtt://host:port | ws://host:port/path] [--modem none] [--client-id ID]
   [--username U] [--password P] [--keepalive S] [--clean|--no-clean]
   [--will-topic T --will-payload P --will-qos N --will-retain]
   [--telemetry S] [--trace]
@@ -62,8 +62,8 @@ function parseArgs(argv: string[]): Args {
     }
   }
   if (a.modem !== 'none') fail(`--modem ${a.modem}: this build has only --modem none (host sockets)`);
-  if (a.broker !== undefined && !/^mqtt:\/\/[^/:]+(:\d+)?\/?$/.test(a.broker)) {
-    fail(`--broker ${a.broker}: want mqtt://host[:port]`);
+  if (a.broker !== undefined && !/^(mqtt:\/\/[^/:]+(:\d+)?\/?|ws:\/\/[^/:]+(:\d+)?(\/\S*)?)$/.test(a.broker)) {
+    fail(`--broker ${a.broker}: want mqtt://host[:port] or ws://host[:port]/path`);
   }
   if (a.config.will_topic === undefined && (a.config.will_payload !== undefined || a.config.will_qos !== undefined || a.config.will_retain)) {
     fail('--will-payload, --will-qos and --will-retain need --will-topic');
@@ -105,7 +105,7 @@ async function main(argv: string[]): Promise<void> {
   if (url === undefined) {
     broker = await startBroker();
     url = broker.url;
-    emit({ event: 'broker', url });
+    emit({ event: 'broker', url, wsUrl: broker.wsUrl });
   }
   const t0 = Date.now();
   const host = new NodeHost({

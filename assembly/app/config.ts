@@ -6,6 +6,7 @@ import { configRead, randomFill } from "../host/abi";
 import { parseUint, putAscii, equalsAscii } from "../mem/bytes";
 import { logStart, logStr, logBytes, logEnd, LOG_ERROR } from "../host/log";
 import * as S from "../mqtt/session";
+import { transportUseWebSocket } from "../transport";
 
 export const KEY_URL = 0;
 export const KEY_CLIENT_ID = 1;
@@ -32,8 +33,6 @@ const small: usize = memory.data(16);
 export let telemetryS: i32 = 0;
 export const telemetryTopic: usize = memory.data(C.CFG_TELEMETRY_TOPIC_BYTES);
 export let telemetryTopicLen: i32 = 0;
-export let urlPath: usize = 0;
-export let urlPathLen: i32 = 0;
 
 /** A number from config, or dflt when unset; -1 when not a number. */
 function readInt(key: i32, dflt: i32): i32 {
@@ -55,18 +54,21 @@ function readStr(key: i32, p: usize, cap: i32): i32 {
   return n > cap ? -2 : n;
 }
 
-/** Splits scheme://host[:port][/path]; only mqtt:// for now. */
+/** Splits scheme://host[:port][/path]; mqtt:// and ws:// for now. */
 function parseUrl(n: i32): i32 {
   let i = 0;
   while (i + 2 < n && !(load<u8>(url + i) == 0x3A && load<u8>(url + i + 1) == 0x2F && load<u8>(url + i + 2) == 0x2F)) i++;
   if (i + 2 >= n) return bad("broker URL (want scheme://host[:port])");
-  if (!equalsAscii(url, i, "mqtt")) {
+  let port = 1883;
+  if (equalsAscii(url, i, "ws")) {
+    port = 80;
+    transportUseWebSocket(true);
+  } else if (!equalsAscii(url, i, "mqtt")) {
     logStart("config: unsupported URL scheme ");
     logBytes(url, i);
     logEnd(LOG_ERROR);
     return E.E_UNSUPPORTED;
   }
-  let port = 1883;
   let h = i + 3;
   let e = h;
   while (e < n && load<u8>(url + e) != 0x3A && load<u8>(url + e) != 0x2F) e++;
@@ -81,8 +83,8 @@ function parseUrl(n: i32): i32 {
     e = pe;
   }
   S.port = port;
-  urlPath = url + e;
-  urlPathLen = n - e;
+  S.path = url + e;
+  S.pathLen = n - e;
   return E.OK;
 }
 

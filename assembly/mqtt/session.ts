@@ -11,7 +11,8 @@ import { Parser } from "./codec/parser";
 import * as ob from "./outbox";
 import * as q2 from "./inbound";
 import * as router from "./router";
-import { linkOpen, linkState, linkRead, linkWrite, linkClose, LINK_UP, LINK_DOWN } from "../link/link";
+import { LINK_UP, LINK_DOWN } from "../link/link";
+import { transportOpen, transportState, transportRead, transportWrite, transportClose, transportError, transportErrorDetail } from "../transport";
 import { millis, randomFill, hostEvent } from "../host/abi";
 import { EV_CONNECTED, EV_DISCONNECTED, EV_SUBSCRIBED, EV_UNSUBSCRIBED, EV_PUBLISHED, EV_ERROR } from "../host/events";
 import { logStart, logStr, logInt, logEnd, logPtr, logLength, LOG_ERROR, LOG_WARN, LOG_INFO } from "../host/log";
@@ -30,6 +31,9 @@ export let host: usize = 0;
 export let hostLen: i32 = 0;
 export let port: i32 = 1883;
 export let secure: bool = false;
+/** WebSocket path (ws:// URLs). */
+export let path: usize = 0;
+export let pathLen: i32 = 0;
 export let clientId: usize = 0;
 export let clientIdLen: i32 = 0;
 export let user: usize = 0;
@@ -73,12 +77,10 @@ export function pending(): i32 { return ob.count(); }
 // @ts-ignore: decorator
 @inline function since_(t: u32, now: u32): u32 { return now - t; }
 
-function error(code: i32, detail: i32, msg: string): void {
-  logStart(msg);
-  if (detail != 0) { logStr(" "); logInt(detail); }
-  logEnd(LOG_ERROR);
+/** Reports an error by code and detail; hosts hold the texts (ABI.md). */
+function error(code: i32, detail: i32): void {
   stats.bump(stats.ERRORS);
-  hostEvent(EV_ERROR, code, detail, logPtr(), logLength());
+  hostEvent(EV_ERROR, code, detail, 0, 0);
 }
 
 // ---------------------------------------------------------------- start/stop
@@ -99,14 +101,27 @@ export function stop(): void {
     st = ST_CLOSING;
     since = millis();
   } else {
-    if (st >= ST_OPENING) linkClose();
+    if (st >= ST_OPENING) transportClose();
     st = ST_IDLE;
+  }
+}
+
+/** A link failure: reported with the transport's own error when it has one
+ * (a refused WebSocket upgrade, a CLOSE from the server...). */
+function linkFailed(code: i32): void {
+  const te = transportError();
+  if (te != 0) {
+    error(te, transportErrorDetail());
+    fail(te);
+  } else {
+    if (st != ST_CONNECTED) error(code, 0);
+    fail(code);
   }
 }
 
 /** Ends the connection after an error and schedules a reconnect. */
 function fail(code: i32): void {
-  linkClose();
+  transportClose();
   const was = st;
   txHead = txLen = 0;
   pingOut = false;
@@ -161,8 +176,8 @@ function txAck(type: u8, id: i32): void {
 /** Writes what the link takes; false if the link failed. */
 function flush(now: u32): bool {
   while (txHead < txLen) {
-    const w = linkWrite(tx + txHead, txLen - txHead);
-    if (w < 0) { fail(E.E_LINK_WRITE); return false; }
+    const w = transportWrite(tx + txHead, txLen - txHead);
+    if (w < 0) { linkFailed(E.E_LINK_WRITE); return false; }
     if (w == 0) break;
     txHead += w;
     stats.add(stats.BYTES_OUT, w);
@@ -270,7 +285,7 @@ export function subscribe(list: usize, n: i32, handler: usize): i32 {
   while (i < n) {
     const fl = (<i32>load<u8>(list + i) << 8) | load<u8>(list + i + 1);
     const r = router.add(list + i + 2, fl, load<u8>(list + i + 2 + fl), handler);
-    if (r < 0) error(r, 0, "router: no room for filter");
+    if (r < 0) error(r, 0);
     i += fl + 3;
   }
   return id;
@@ -297,9 +312,9 @@ function sendConnect(now: u32): bool {
   const r = encodeConnect(tx, C.MAX_PACKET, clientId, clientIdLen, cleanSession, keepAliveS,
     user, userLen, pass, passLen, willTopic, willTopicLen, willPayload, willPayloadLen, willQos, willRetain);
   if (r < 0) {
-    error(E.E_CONFIG, r, "mqtt: CONNECT cannot be encoded, code");
+    error(E.E_CONFIG, r);
     st = ST_IDLE;
-    linkClose();
+    transportClose();
     return false;
   }
   txHead = 0;
@@ -338,7 +353,7 @@ function resume(sessionPresent: bool): void {
     q2.clear();
     if (router.count() > 0) {
       const id = queueList(T.SUBSCRIBE, router.entries(), router.entriesLen());
-      if (id < 0) error(id, 0, "mqtt: cannot renew subscriptions");
+      if (id < 0) error(id, 0);
       else ob.lastToFront();
     }
   }
@@ -355,18 +370,18 @@ function onPacket(now: u32): void {
   }
   const r = D.decodePacket(first, rx, parser.length());
   if (r != E.OK) {
-    error(E.E_MALFORMED, type, "mqtt: malformed packet from broker, type");
+    error(E.E_MALFORMED, type);
     fail(E.E_MALFORMED);
     return;
   }
   if (st == ST_CONNACK) {
     if (type != T.CONNACK) {
-      error(E.E_UNEXPECTED, type, "mqtt: expected CONNACK, got type");
+      error(E.E_UNEXPECTED, type);
       fail(E.E_UNEXPECTED);
       return;
     }
     if (D.returnCode != 0) {
-      error(E.E_REFUSED, D.returnCode, "mqtt: connection refused, code");
+      error(E.E_REFUSED, D.returnCode);
       fail(E.E_REFUSED);
       return;
     }
@@ -426,7 +441,7 @@ function onPacket(now: u32): void {
     ob.remove(i);
     return;
   }
-  error(E.E_UNEXPECTED, type, "mqtt: unexpected packet type");
+  error(E.E_UNEXPECTED, type);
   fail(E.E_UNEXPECTED);
 }
 
@@ -437,13 +452,13 @@ function onListAck(i: i32, isSub: bool): void {
   let k = bodyStart(p) + 2; // past the packet id
   let idx = 0;
   if (isSub && D.count != checkFilterList(p + k, n - k, true)) {
-    error(E.E_MALFORMED, D.count, "mqtt: SUBACK count differs from SUBSCRIBE, got");
+    error(E.E_MALFORMED, D.count);
   }
   while (k < n) {
     const fl = (<i32>load<u8>(p + k) << 8) | load<u8>(p + k + 1);
     if (isSub) {
       const code = idx < D.count ? <i32>load<u8>(D.payload + idx) : 0x80;
-      if (code == 0x80) error(E.E_REFUSED, 0x80, "mqtt: subscription refused");
+      if (code == 0x80) error(E.E_REFUSED, 0x80);
       hostEvent(EV_SUBSCRIBED, ob.id(i), code, p + k + 2, fl);
       k += fl + 3;
     } else {
@@ -460,7 +475,7 @@ function onPublish(): void {
     if (q2.has(D.packetId)) { txAck(T.PUBREC, D.packetId); return; }
     if (q2.full()) {
       // not acknowledged: the broker redelivers it on the next connection
-      error(E.E_NO_SLOT, D.packetId, "mqtt: inbound QoS 2 table full, reconnecting; id");
+      error(E.E_NO_SLOT, D.packetId);
       fail(E.E_NO_SLOT);
       return;
     }
@@ -476,14 +491,14 @@ function onPublish(): void {
 function onTooLarge(first: u8): void {
   const type = first >> 4;
   if (type != T.PUBLISH) {
-    error(E.E_PACKET_TOO_LARGE, type, "mqtt: oversized packet, type");
+    error(E.E_PACKET_TOO_LARGE, type);
     fail(E.E_PACKET_TOO_LARGE);
     return;
   }
   const qos = (first >> 1) & 3;
   const tl = (<i32>load<u8>(rx) << 8) | load<u8>(rx + 1);
   stats.bump(stats.DROPPED);
-  error(E.E_PACKET_TOO_LARGE, parser.remaining, "mqtt: inbound message larger than MAX_PACKET dropped, bytes");
+  error(E.E_PACKET_TOO_LARGE, parser.remaining);
   if (qos == 0 || 4 + tl > parser.length()) return;
   const id = (<i32>load<u8>(rx + 2 + tl) << 8) | load<u8>(rx + 3 + tl);
   if (id == 0) return;
@@ -498,14 +513,14 @@ function receive(now: u32): void {
     if (st != ST_CONNECTED && st != ST_CONNACK && st != ST_CLOSING) return;
     if (txFree() < 8) return;
     const want = parser.need();
-    const r = linkRead(parser.dest(), want);
-    if (r < 0) { fail(E.E_LINK_CLOSED); return; }
+    const r = transportRead(parser.dest(), want);
+    if (r < 0) { linkFailed(E.E_LINK_CLOSED); return; }
     if (r == 0) return;
     stats.add(stats.BYTES_IN, r);
     lastRx = now;
     const a = parser.advance(r);
     if (a != E.OK) {
-      error(a, 0, "mqtt: bad remaining length from broker");
+      error(a, 0);
       fail(a);
       return;
     }
@@ -525,9 +540,9 @@ export function poll(): u32 {
   if (st == ST_BACKOFF) {
     const left = <i32>(retryAt - now);
     if (left > 0) return min(<u32>left, C.MAX_SLEEP_MS);
-    const r = linkOpen(host, hostLen, port, secure);
+    const r = transportOpen(host, hostLen, port, path, pathLen, secure);
     if (r < 0) {
-      error(E.E_LINK_OPEN, r, "link: open failed, code");
+      error(E.E_LINK_OPEN, r);
       fail(E.E_LINK_OPEN);
       return 0;
     }
@@ -536,18 +551,17 @@ export function poll(): u32 {
     return 0;
   }
   if (st == ST_OPENING) {
-    const ls = linkState();
+    const ls = transportState();
     if (ls == LINK_UP) {
       if (!sendConnect(now)) return C.MAX_SLEEP_MS;
       parser.reset();
       st = ST_CONNACK;
       since = lastRx = lastTx = now;
     } else if (ls == LINK_DOWN) {
-      error(E.E_LINK_OPEN, 0, "link: could not connect");
-      fail(E.E_LINK_OPEN);
+      linkFailed(E.E_LINK_OPEN);
       return 0;
     } else if (since_(since, now) > C.LINK_OPEN_TIMEOUT_MS) {
-      error(E.E_LINK_TIMEOUT, 0, "link: open timed out");
+      error(E.E_LINK_TIMEOUT, 0);
       fail(E.E_LINK_TIMEOUT);
       return 0;
     } else {
@@ -562,20 +576,20 @@ export function poll(): u32 {
     if (!flush(now)) return 0;
   }
   if (st == ST_CONNACK && since_(since, now) > C.CONNACK_TIMEOUT_MS) {
-    error(E.E_CONNACK_TIMEOUT, 0, "mqtt: no CONNACK in time");
+    error(E.E_CONNACK_TIMEOUT, 0);
     fail(E.E_CONNACK_TIMEOUT);
     return 0;
   }
   if (st == ST_CLOSING) {
     if (txLen == 0 || since_(since, now) > 1000) {
-      linkClose();
+      transportClose();
       st = ST_IDLE;
       hostEvent(EV_DISCONNECTED, 0, 0, 0, 0);
     }
     return txLen == 0 ? C.MAX_SLEEP_MS : 5;
   }
-  if (st == ST_CONNECTED && linkState() == LINK_DOWN) {
-    fail(E.E_LINK_CLOSED);
+  if (st == ST_CONNECTED && transportState() == LINK_DOWN) {
+    linkFailed(E.E_LINK_CLOSED);
     return 0;
   }
   if (st != ST_CONNECTED) return st == ST_CONNACK ? 10 : 0;
@@ -593,7 +607,7 @@ function keepAlive(now: u32): u32 {
   const half = ka >> 1;
   if (pingOut) {
     if (since_(pingSentAt, now) >= half) {
-      error(E.E_PING_TIMEOUT, <i32>since_(lastRx, now), "mqtt: no PINGRESP, link dead; ms since last byte");
+      error(E.E_PING_TIMEOUT, <i32>since_(lastRx, now));
       fail(E.E_PING_TIMEOUT);
       return 0;
     }

@@ -48,6 +48,34 @@ export const ERROR_NAMES: Record<number, string> = {
   [-20]: 'unsupported',
   [-21]: 'link-timeout',
   [-22]: 'dropped',
+  [-23]: 'ws-upgrade-refused',
+  [-24]: 'ws-bad-accept',
+  [-25]: 'ws-no-subprotocol',
+  [-26]: 'ws-protocol-error',
+  [-27]: 'ws-frame-too-large',
+  [-28]: 'ws-closed',
+};
+
+/** What each error means, for messages shown to people. */
+export const ERROR_TEXT: Record<number, string> = {
+  [-3]: 'malformed packet from the broker (detail: packet type)',
+  [-6]: 'packet larger than the configured packet size (detail: bytes)',
+  [-7]: 'outbox full: the message was not kept',
+  [-11]: 'could not open the link to the broker',
+  [-12]: 'the link closed',
+  [-13]: 'no CONNACK in time',
+  [-14]: 'no PINGRESP in time: link dead (detail: ms since the last byte received)',
+  [-15]: 'the broker refused (detail: CONNACK return code or 128 for a subscription)',
+  [-16]: 'unexpected packet from the broker (detail: packet type)',
+  [-18]: 'no free slot (inbound QoS 2 table or router full)',
+  [-19]: 'writing to the link failed',
+  [-21]: 'opening the link timed out',
+  [-23]: 'WebSocket upgrade refused (detail: HTTP status)',
+  [-24]: 'wrong or missing Sec-WebSocket-Accept',
+  [-25]: 'the server did not agree to the WebSocket subprotocol mqtt',
+  [-26]: 'WebSocket protocol violation by the server (detail: opcode or header byte)',
+  [-27]: 'WebSocket frame larger than the firmware accepts (detail: bytes)',
+  [-28]: 'the server closed the WebSocket (detail: status code)',
 };
 
 export const CONNACK_NAMES: Record<number, string> = {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { randomFillSync } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { ERROR_NAMES, CONNACK_NAMES, CONFIG_KEYS, EVENT } from './abi.ts';
+import { ERROR_NAMES, ERROR_TEXT, CONNACK_NAMES, CONFIG_KEYS, EVENT } from './abi.ts';
 
 export const DEFAULT_WASM = fileURLToPath(new URL('../../build/atmqtt.wasm', import.meta.url));
 
@@ -140,7 +140,8 @@ export class NodeHost {
       case EVENT.unsubscribed: cb({ event: 'unsubscribed', filter: n > 0 ? this.text(p, n) : null, packetId: a }); break;
       case EVENT.published: cb({ event: 'published', topic: this.text(p, n), qos: b, packetId: a }); break;
       case EVENT.error: {
-        const e: HostEvent = { event: 'error', code: errorName(a), message: this.text(p, n), detail: b };
+        const text = n > 0 ? this.text(p, n) : (ERROR_TEXT[a] ?? errorName(a));
+        const e: HostEvent = { event: 'error', code: errorName(a), message: b !== 0 ? `${text}: ${b}` : text, detail: b };
         if (a === -15 && CONNACK_NAMES[b]) e.reason = CONNACK_NAMES[b];
         cb(e);
         break;

@@ -1,0 +1,23 @@
+// What the session reads and writes through: the raw link, or a WebSocket
+// over it. Same five calls either way (coreMQTT's transport interface).
+import { linkOpen, linkState, linkRead, linkWrite, linkClose } from "./link/link";
+import { wsOpen, wsState, wsRead, wsWrite, wsClose, wsError, wsErrorDetail } from "./ws/ws";
+
+let useWs: bool = false;
+
+/** Chosen once from the broker URL's scheme. */
+export function transportUseWebSocket(on: bool): void { useWs = on; }
+
+export function transportOpen(host: usize, hostLen: i32, port: i32, path: usize, pathLen: i32, secure: bool): i32 {
+  return useWs ? wsOpen(host, hostLen, port, path, pathLen, secure) : linkOpen(host, hostLen, port, secure);
+}
+
+/** LINK_DOWN, LINK_OPENING or LINK_UP; also drives handshakes. */
+export function transportState(): i32 { return useWs ? wsState() : linkState(); }
+export function transportRead(p: usize, n: i32): i32 { return useWs ? wsRead(p, n) : linkRead(p, n); }
+export function transportWrite(p: usize, n: i32): i32 { return useWs ? wsWrite(p, n) : linkWrite(p, n); }
+export function transportClose(): void { if (useWs) wsClose(); else linkClose(); }
+
+/** The named error of a layer above the link (0 when none), and its detail. */
+export function transportError(): i32 { return useWs ? wsError() : 0; }
+export function transportErrorDetail(): i32 { return useWs ? wsErrorDetail() : 0; }
