@@ -1,0 +1,174 @@
+// QoS 0, 1 and 2 in both directions, with exact counts at the receiver.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Scope, sleep, uniqueId } from '../helpers/scope.ts';
+import { BROKER_KINDS } from '../helpers/brokers.ts';
+import { is, type Sim } from '../helpers/sim.ts';
+import type { QoS } from '../helpers/peer.ts';
+
+const N = 50;
+/** Publishes outstanding at once from the device: below the outbox's 24 records. */
+const WINDOW = 8;
+
+/**
+ * Sends `pub` lines with at most WINDOW not yet reported as published, so
+ * the outbox never fills; returns when all are reported (bounded).
+ */
+async function publishWindowed(sim: Sim, topic: string, qos: number, payloads: string[], timeoutMs: number): Promise<void> {
+  const from = sim.events.length;
+  const done = () => sim.count(is.published(topic, qos), from);
+  const until = Date.now() + timeoutMs;
+  let sent = 0;
+  while (sent < payloads.length) {
+    const room = WINDOW - (sent - done());
+    if (room > 0) {
+      const batch = payloads.slice(sent, sent + room);
+      sim.sendAll(batch.map((p) => `pub ${topic} ${qos} 0 ${p}`));
+      sent += batch.length;
+    }
+    const left = until - Date.now();
+    if (left <= 0) throw new Error(`publishing ${topic}: ${done()}/${payloads.length} published in ${timeoutMs} ms\n${sim.describe()}`);
+    await sim.waitForCount(is.published(topic, qos), Math.min(sent, done() + 1), left, from, `published ${topic}`);
+  }
+  await sim.waitForCount(is.published(topic, qos), payloads.length, Math.max(1, until - Date.now()), from, `published ${topic}`);
+}
+
+function payloads(qos: number): string[] {
+  return Array.from({ length: N }, (_, i) => `q${qos}-${String(i).padStart(3, '0')}`);
+}
+
+/** Exactly the payloads of each QoS, once each and in order; no error, no disconnect. */
+function assertInbound(sim: Sim, base: string, qoss: number[]): void {
+  for (const qos of qoss) {
+    const topic = `${base}/${qos}`;
+    const got = sim.filter(is.message(topic));
+    assert.deepEqual(got.map((m) => m.payload), payloads(qos), `${topic} payloads, once each, in order\n${sim.describe()}`);
+    assert.ok(got.every((m) => m.qos === qos && m.retain === false && m.dup === false), `${topic} flags`);
+  }
+  assert.equal(sim.count(is.message()), qoss.length * N, 'no other messages');
+  assert.equal(sim.count(is.error()), 0, sim.describe());
+  assert.equal(sim.count(is.disconnected()), 0, sim.describe());
+}
+
+for (const kind of BROKER_KINDS) {
+  describe(`QoS 0/1/2 (${kind})`, () => {
+    test(`device → peer: ${N} messages at each QoS`, async (t) => {
+      const s = new Scope(t);
+      const broker = await s.broker(kind);
+      const peer = await s.peer(broker.url);
+      const base = uniqueId('up');
+      await peer.subscribe(`${base}/#`, 2);
+      const sim = s.sim(['--broker', broker.url]);
+      await sim.waitFor(is.connected(), 5000);
+
+      for (const qos of [0, 1, 2]) {
+        await publishWindowed(sim, `${base}/${qos}`, qos, payloads(qos), 15000);
+      }
+      for (const qos of [0, 1, 2]) {
+        const topic = `${base}/${qos}`;
+        await peer.waitForMessages(topic, N, 5000);
+      }
+      await sleep(300); // a duplicate would show up here
+      for (const qos of [0, 1, 2]) {
+        const topic = `${base}/${qos}`;
+        const got = peer.on(topic);
+        assert.equal(sim.count(is.published(topic)), N, `${N} published events for ${topic}`);
+        assert.ok(sim.filter(is.published(topic)).every((e) => e.qos === qos), `published events carry qos ${qos}`);
+        // loopback: nothing lost, nothing doubled; per-topic order is kept
+        assert.deepEqual(got.map((m) => m.text), payloads(qos), `${topic} payloads, once each, in order`);
+        assert.ok(got.every((m) => m.qos === qos && !m.retain), `${topic}: qos ${qos}, not retained`);
+      }
+      assert.equal(sim.count(is.error()), 0, sim.describe());
+      assert.equal(sim.count(is.disconnected()), 0, sim.describe());
+      assert.equal(await sim.endAndExit(20000), 0, sim.describe());
+    });
+
+    test(`peer → device: ${N} messages at each QoS, lockstep`, async (t) => {
+      const s = new Scope(t);
+      const broker = await s.broker(kind);
+      const peer = await s.peer(broker.url);
+      const base = uniqueId('down');
+      const sim = s.sim(['--broker', broker.url]);
+      await sim.waitFor(is.connected(), 5000);
+      sim.send(`sub ${base}/# 2`);
+      const sub = await sim.waitFor(is.subscribed(`${base}/#`), 5000);
+      assert.equal(sub.granted, 2);
+
+      // the next publish only once the device has reported the previous one
+      let k = 0;
+      for (const qos of [0, 1, 2] as QoS[]) {
+        for (const p of payloads(qos)) {
+          await peer.publish(`${base}/${qos}`, p, qos);
+          await sim.waitForCount(is.message(), ++k, 5000, 0, 'messages');
+        }
+      }
+      await sleep(300);
+      assertInbound(sim, base, [0, 1, 2]);
+      assert.equal(await sim.endAndExit(20000), 0, sim.describe());
+    });
+
+    test(`peer → device: ${N} messages at each QoS, back to back`, {
+      todo: 'firmware: receive stalls ~1 s per 21 packets (see the burst test), so the broker piles up > 16 QoS 2 PUBLISHes and the device drops the link with no-slot',
+    }, async (t) => {
+      const s = new Scope(t);
+      const broker = await s.broker(kind);
+      const peer = await s.peer(broker.url);
+      const base = uniqueId('down');
+      const sim = s.sim(['--broker', broker.url]);
+      await sim.waitFor(is.connected(), 5000);
+      sim.send(`sub ${base}/# 2`);
+      await sim.waitFor(is.subscribed(`${base}/#`), 5000);
+
+      // each publish awaits its own flow with the broker (PUBACK / PUBCOMP), not the device
+      for (const qos of [0, 1, 2] as QoS[]) {
+        for (const p of payloads(qos)) await peer.publish(`${base}/${qos}`, p, qos);
+      }
+      await sim.waitForCount(is.message(), 3 * N, 5000, 0, 'messages');
+      await sleep(300);
+      assertInbound(sim, base, [0, 1, 2]);
+      assert.equal(await sim.endAndExit(20000), 0, sim.describe());
+    });
+
+    test('peer → device: a burst of 200 QoS 0 messages arrives within 2 s', {
+      todo: 'firmware: poll() sleeps up to 1 s with received bytes still unread once receive() hits its 64-read guard (~21 packets a step)',
+    }, async (t) => {
+      const s = new Scope(t);
+      const broker = await s.broker(kind);
+      const peer = await s.peer(broker.url);
+      const base = uniqueId('burst');
+      const sim = s.sim(['--broker', broker.url]);
+      await sim.waitFor(is.connected(), 5000);
+      sim.send(`sub ${base}/# 2`);
+      await sim.waitFor(is.subscribed(`${base}/#`), 5000);
+
+      const many = Array.from({ length: 200 }, (_, i) => `b-${i}`);
+      const t0 = Date.now();
+      await Promise.all(many.map((p) => peer.publish(`${base}/0`, p, 0)));
+      await sim.waitForCount(is.message(), many.length, 2000, 0, 'messages');
+      const last = Math.max(...sim.filter(is.message()).map((e) => e.at)) - t0;
+      assert.ok(last < 2000, `all delivered ${last} ms after the burst`);
+      assert.deepEqual(sim.filter(is.message()).map((e) => e.payload), many);
+      assert.equal(sim.count(is.error()), 0, sim.describe());
+      assert.equal(await sim.endAndExit(20000), 0, sim.describe());
+    });
+
+    test(`peer → device: burst of ${N} QoS 2, exactly once, link kept`, {
+      todo: 'firmware: a burst of more than QOS2_IN_SLOTS (16) inbound QoS 2 messages ends the connection (no-slot); with a clean session the rest are lost',
+    }, async (t) => {
+      const s = new Scope(t);
+      const broker = await s.broker(kind);
+      const peer = await s.peer(broker.url);
+      const base = uniqueId('burst2');
+      const sim = s.sim(['--broker', broker.url]);
+      await sim.waitFor(is.connected(), 5000);
+      sim.send(`sub ${base}/# 2`);
+      await sim.waitFor(is.subscribed(`${base}/#`), 5000);
+
+      await Promise.all(payloads(2).map((p) => peer.publish(`${base}/2`, p, 2)));
+      await sim.waitForCount(is.message(), N, 5000, 0, 'messages');
+      await sleep(300);
+      assertInbound(sim, base, [2]);
+      assert.equal(await sim.endAndExit(20000), 0, sim.describe());
+    });
+  });
+}
