@@ -183,6 +183,31 @@ export class Sim {
     });
   }
 
+  /** Waits until cond() holds (checked on every event), up to timeoutMs. */
+  waitUntil(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const done = () => { clearTimeout(timer); this.listeners.delete(listener); };
+      const listener = () => {
+        if (cond()) { done(); resolve(); return; }
+        if (this.exited) { done(); reject(new Error(`sim exited (code ${String(this.exitCode)}) before ${what}\n${this.describe()}`)); }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`timeout after ${timeoutMs} ms waiting for ${what}\n${this.describe()}`));
+      }, timeoutMs);
+      this.listeners.add(listener);
+      listener();
+    });
+  }
+
+  /** Waits until the payloads of events matching pred (from index from) include every one of want. */
+  waitForPayloads(pred: Pred, want: string[], timeoutMs: number, from = 0): Promise<void> {
+    return this.waitUntil(() => {
+      const got = new Set(this.filter(pred, from).map((e) => e.payload));
+      return want.every((w) => got.has(w));
+    }, timeoutMs, `payloads ${want.length > 4 ? `${want.slice(0, 4).join(',')},…(${want.length})` : want.join(',')}`);
+  }
+
   /** Resolves with the exit code; kills the process (SIGKILL) and rejects after timeoutMs. */
   async exit(timeoutMs: number): Promise<number | null> {
     let timer: NodeJS.Timeout | undefined;
