@@ -29,7 +29,6 @@ const live = new Set<Peer>();
 export class Peer {
   readonly client: MqttClient;
   readonly messages: PeerMessage[] = [];
-  private readonly filters = new Map<string, QoS>();
   private listeners = new Set<() => void>();
   connects = 0;
 
@@ -89,12 +88,25 @@ export class Peer {
     const granted = await withTimeout(this.client.subscribeAsync(filter, { qos }), 5000, `peer subscribe ${filter}`);
     const g = granted[0];
     if (!g || g.qos !== qos) throw new Error(`peer: subscribe ${filter} granted ${JSON.stringify(granted)}`);
-    this.filters.set(filter, qos);
   }
 
-  /** Subscribes again to everything (after a reconnect to a broker that lost the session). */
-  async resubscribe(): Promise<void> {
-    for (const [f, q] of this.filters) await this.subscribe(f, q);
+  /**
+   * Publishes a unique QoS 1 probe on topic and waits until it comes back:
+   * proves the peer is connected and subscribed (mqtt.js renews its
+   * subscriptions by itself after a reconnect, without telling when).
+   */
+  async probe(topic: string, timeoutMs: number): Promise<void> {
+    const payload = `probe-${Math.random().toString(16).slice(2)}`;
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await this.publish(topic, payload, 1);
+        await this.waitUntil(() => this.messages.some((m) => m.topic === topic && m.text === payload), 500, `probe on ${topic}`);
+        return;
+      } catch (e) {
+        if (Date.now() > until) throw e;
+      }
+    }
   }
 
   async publish(topic: string, payload: string | Buffer, qos: QoS, retain = false): Promise<void> {
