@@ -26,6 +26,17 @@ export const WS_TX_BYTES: i32 = 512;
  * not buffered; this only bounds nonsense lengths). */
 export const WS_MAX_FRAME: i32 = 1 << 20;
 
+/** AT modems: longest line kept, longest command, the link's queues. */
+export const AT_LINE_BYTES: i32 = 96;
+export const AT_CMD_BYTES: i32 = 160;
+export const LINK_RX_BYTES: i32 = 512;
+export const LINK_TX_BYTES: i32 = 512;
+/** How often the modem is asked for data when no notification came. */
+export const AT_POLL_MS: u32 = 1000;
+/** GPIO pins the modem's PWRKEY and RESET are wired to. */
+export const PIN_PWRKEY: i32 = 4;
+export const PIN_RESET: i32 = 5;
+
 /** Configuration strings, each at most this long. */
 export const CFG_URL_BYTES: i32 = 96;
 export const CFG_ID_BYTES: i32 = 64;
@@ -34,6 +45,9 @@ export const CFG_PASS_BYTES: i32 = 64;
 export const CFG_WILL_TOPIC_BYTES: i32 = 64;
 export const CFG_WILL_PAYLOAD_BYTES: i32 = 128;
 export const CFG_TELEMETRY_TOPIC_BYTES: i32 = 64;
+export const CFG_APN_BYTES: i32 = 50;
+export const CFG_SSID_BYTES: i32 = 33;
+export const CFG_WIFI_PASS_BYTES: i32 = 64;
 
 /** Default keep alive in seconds (config `keepalive` overrides). */
 export const KEEPALIVE_S: i32 = 60;

@@ -1,6 +1,6 @@
 // What the session reads and writes through: the raw link, or a WebSocket
 // over it. Same five calls either way (coreMQTT's transport interface).
-import { linkOpen, linkState, linkRead, linkWrite, linkClose } from "./link/link";
+import { linkOpen, linkState, linkRead, linkWrite, linkClose, linkPoll } from "./link/link";
 import { wsOpen, wsState, wsRead, wsWrite, wsClose, wsError, wsErrorDetail } from "./ws/ws";
 
 let useWs: bool = false;
@@ -11,6 +11,9 @@ export function transportUseWebSocket(on: bool): void { useWs = on; }
 export function transportOpen(host: usize, hostLen: i32, port: i32, path: usize, pathLen: i32, secure: bool): i32 {
   return useWs ? wsOpen(host, hostLen, port, path, pathLen, secure) : linkOpen(host, hostLen, port, secure);
 }
+
+/** Runs the link's own state machine (modem bring-up, polling); every loop. */
+export function transportPoll(): void { linkPoll(); }
 
 /** LINK_DOWN, LINK_OPENING or LINK_UP; also drives handshakes. */
 export function transportState(): i32 { return useWs ? wsState() : linkState(); }

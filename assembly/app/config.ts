@@ -1,5 +1,6 @@
 // Reads the device configuration from the host once, at setup, into fixed
 // buffers, and hands it to the session. Keys are numbered in board/ABI.md.
+import { ascii } from "../mem/ascii";
 import * as C from "../config";
 import * as E from "../errors";
 import { configRead, randomFill } from "../host/abi";
@@ -7,6 +8,8 @@ import { parseUint, putAscii, equalsAscii } from "../mem/bytes";
 import { logStart, logStr, logBytes, logEnd, LOG_ERROR } from "../host/log";
 import * as S from "../mqtt/session";
 import { transportUseWebSocket } from "../transport";
+import { linkSelect, KIND_SOCKET, KIND_SIM800, KIND_SIM900, KIND_ESP_AT } from "../link/link";
+import { modemCfg } from "../link/modemcfg";
 
 export const KEY_URL = 0;
 export const KEY_CLIENT_ID = 1;
@@ -21,6 +24,12 @@ export const KEY_WILL_RETAIN = 9;
 export const KEY_LINK = 10;
 export const KEY_TELEMETRY_S = 11;
 export const KEY_TELEMETRY_TOPIC = 12;
+export const KEY_BAUD = 13;
+export const KEY_APN = 14;
+export const KEY_APN_USER = 15;
+export const KEY_APN_PASSWORD = 16;
+export const KEY_SSID = 17;
+export const KEY_WIFI_PASSWORD = 18;
 
 const url: usize = memory.data(C.CFG_URL_BYTES);
 const id: usize = memory.data(C.CFG_ID_BYTES);
@@ -29,6 +38,11 @@ const pass: usize = memory.data(C.CFG_PASS_BYTES);
 const willTopic: usize = memory.data(C.CFG_WILL_TOPIC_BYTES);
 const willPayload: usize = memory.data(C.CFG_WILL_PAYLOAD_BYTES);
 const small: usize = memory.data(16);
+const apn: usize = memory.data(C.CFG_APN_BYTES);
+const apnUser: usize = memory.data(C.CFG_APN_BYTES);
+const apnPass: usize = memory.data(C.CFG_APN_BYTES);
+const ssid: usize = memory.data(C.CFG_SSID_BYTES);
+const wifiPass: usize = memory.data(C.CFG_WIFI_PASS_BYTES);
 
 export let telemetryS: i32 = 0;
 export const telemetryTopic: usize = memory.data(C.CFG_TELEMETRY_TOPIC_BYTES);
@@ -41,8 +55,8 @@ function readInt(key: i32, dflt: i32): i32 {
   return parseUint(small, min(n, 16));
 }
 
-function bad(what: string): i32 {
-  logStart("config: bad ");
+function bad(what: usize): i32 {
+  logStart(ascii("config: bad "));
   logStr(what);
   logEnd(LOG_ERROR);
   return E.E_CONFIG;
@@ -58,13 +72,13 @@ function readStr(key: i32, p: usize, cap: i32): i32 {
 function parseUrl(n: i32): i32 {
   let i = 0;
   while (i + 2 < n && !(load<u8>(url + i) == 0x3A && load<u8>(url + i + 1) == 0x2F && load<u8>(url + i + 2) == 0x2F)) i++;
-  if (i + 2 >= n) return bad("broker URL (want scheme://host[:port])");
+  if (i + 2 >= n) return bad(ascii("broker URL (want scheme://host[:port])"));
   let port = 1883;
-  if (equalsAscii(url, i, "ws")) {
+  if (equalsAscii(url, i, ascii("ws"))) {
     port = 80;
     transportUseWebSocket(true);
-  } else if (!equalsAscii(url, i, "mqtt")) {
-    logStart("config: unsupported URL scheme ");
+  } else if (!equalsAscii(url, i, ascii("mqtt"))) {
+    logStart(ascii("config: unsupported URL scheme "));
     logBytes(url, i);
     logEnd(LOG_ERROR);
     return E.E_UNSUPPORTED;
@@ -72,14 +86,14 @@ function parseUrl(n: i32): i32 {
   let h = i + 3;
   let e = h;
   while (e < n && load<u8>(url + e) != 0x3A && load<u8>(url + e) != 0x2F) e++;
-  if (e == h) return bad("broker host");
+  if (e == h) return bad(ascii("broker host"));
   S.host = url + h;
   S.hostLen = e - h;
   if (e < n && load<u8>(url + e) == 0x3A) {
     let pe = e + 1;
     while (pe < n && load<u8>(url + pe) != 0x2F) pe++;
     port = parseUint(url + e + 1, pe - e - 1);
-    if (port < 1 || port > 65535) return bad("broker port");
+    if (port < 1 || port > 65535) return bad(ascii("broker port"));
     e = pe;
   }
   S.port = port;
@@ -88,17 +102,43 @@ function parseUrl(n: i32): i32 {
   return E.OK;
 }
 
+/** The link and what it needs: APN for GSM, SSID and password for Wi-Fi. */
+function loadLink(): i32 {
+  const ln = configRead(KEY_LINK, small, 16);
+  let kind = KIND_SOCKET;
+  if (ln < 0 || equalsAscii(small, ln, ascii("socket"))) kind = KIND_SOCKET;
+  else if (equalsAscii(small, ln, ascii("sim800"))) kind = KIND_SIM800;
+  else if (equalsAscii(small, ln, ascii("sim900"))) kind = KIND_SIM900;
+  else if (equalsAscii(small, ln, ascii("esp-at"))) kind = KIND_ESP_AT;
+  else return bad(ascii("link (socket, sim800, sim900, esp-at)"));
+  const baud = readInt(KEY_BAUD, 115200);
+  if (baud < 1200 || baud > 921600) return bad(ascii("baud"));
+  modemCfg.apn = apn;
+  modemCfg.apnLen = max(readStr(KEY_APN, apn, C.CFG_APN_BYTES), 0);
+  modemCfg.apnUser = apnUser;
+  modemCfg.apnUserLen = max(readStr(KEY_APN_USER, apnUser, C.CFG_APN_BYTES), 0);
+  modemCfg.apnPass = apnPass;
+  modemCfg.apnPassLen = max(readStr(KEY_APN_PASSWORD, apnPass, C.CFG_APN_BYTES), 0);
+  modemCfg.ssid = ssid;
+  modemCfg.ssidLen = readStr(KEY_SSID, ssid, C.CFG_SSID_BYTES);
+  modemCfg.wifiPass = wifiPass;
+  modemCfg.wifiPassLen = max(readStr(KEY_WIFI_PASSWORD, wifiPass, C.CFG_WIFI_PASS_BYTES), 0);
+  if (kind == KIND_ESP_AT && modemCfg.ssidLen < 1) return bad(ascii("or missing Wi-Fi SSID"));
+  if (modemCfg.ssidLen < 0) modemCfg.ssidLen = 0;
+  return linkSelect(kind, baud);
+}
+
 export function loadConfig(): i32 {
   const un = readStr(KEY_URL, url, C.CFG_URL_BYTES);
-  if (un < 0) return bad("or missing broker URL");
+  if (un < 0) return bad(ascii("or missing broker URL"));
   const r = parseUrl(un);
   if (r != E.OK) return r;
 
   let idn = readStr(KEY_CLIENT_ID, id, C.CFG_ID_BYTES);
-  if (idn == -2) return bad("client id (too long)");
+  if (idn == -2) return bad(ascii("client id (too long)"));
   if (idn < 0) {
     // a random id, so two devices never take each other's session
-    idn = putAscii(id, "atmqtt-");
+    idn = putAscii(id, ascii("atmqtt-"));
     randomFill(id + idn, 8);
     for (let k = 0; k < 8; k++) {
       const v = load<u8>(id + idn + k) & 15;
@@ -113,42 +153,42 @@ export function loadConfig(): i32 {
   S.userLen = readStr(KEY_USERNAME, user, C.CFG_USER_BYTES);
   S.pass = pass;
   S.passLen = readStr(KEY_PASSWORD, pass, C.CFG_PASS_BYTES);
-  if (S.userLen == -2 || S.passLen == -2) return bad("username or password (too long)");
-  if (S.passLen >= 0 && S.userLen < 0) return bad("password without username");
+  if (S.userLen == -2 || S.passLen == -2) return bad(ascii("username or password (too long)"));
+  if (S.passLen >= 0 && S.userLen < 0) return bad(ascii("password without username"));
 
   const ka = readInt(KEY_KEEPALIVE, C.KEEPALIVE_S);
-  if (ka < 0 || ka > 65535) return bad("keepalive");
+  if (ka < 0 || ka > 65535) return bad(ascii("keepalive"));
   S.keepAliveS = ka;
   const clean = readInt(KEY_CLEAN, 1);
-  if (clean < 0 || clean > 1) return bad("clean");
+  if (clean < 0 || clean > 1) return bad(ascii("clean"));
   S.cleanSession = clean == 1;
 
   S.willTopic = willTopic;
   S.willTopicLen = readStr(KEY_WILL_TOPIC, willTopic, C.CFG_WILL_TOPIC_BYTES);
   S.willPayload = willPayload;
   const wp = readStr(KEY_WILL_PAYLOAD, willPayload, C.CFG_WILL_PAYLOAD_BYTES);
-  if (S.willTopicLen == -2 || wp == -2) return bad("will (too long)");
+  if (S.willTopicLen == -2 || wp == -2) return bad(ascii("will (too long)"));
   S.willPayloadLen = max(wp, 0);
   const wq = readInt(KEY_WILL_QOS, 0);
-  if (wq < 0 || wq > 2) return bad("will QoS");
+  if (wq < 0 || wq > 2) return bad(ascii("will QoS"));
   S.willQos = wq;
   const wr = readInt(KEY_WILL_RETAIN, 0);
-  if (wr < 0 || wr > 1) return bad("will retain");
+  if (wr < 0 || wr > 1) return bad(ascii("will retain"));
   S.willRetain = wr == 1;
 
-  const ln = configRead(KEY_LINK, small, 16);
-  if (ln >= 0 && !equalsAscii(small, ln, "socket")) return bad("link (this build has: socket)");
+  const lr = loadLink();
+  if (lr != E.OK) return lr;
 
   telemetryS = readInt(KEY_TELEMETRY_S, 0);
-  if (telemetryS < 0) return bad("telemetry interval");
+  if (telemetryS < 0) return bad(ascii("telemetry interval"));
   telemetryTopicLen = readStr(KEY_TELEMETRY_TOPIC, telemetryTopic, C.CFG_TELEMETRY_TOPIC_BYTES);
-  if (telemetryTopicLen == -2) return bad("telemetry topic (too long)");
+  if (telemetryTopicLen == -2) return bad(ascii("telemetry topic (too long)"));
   if (telemetryTopicLen < 0) {
-    let n = putAscii(telemetryTopic, "atmqtt/");
+    let n = putAscii(telemetryTopic, ascii("atmqtt/"));
     const k = min(S.clientIdLen, C.CFG_TELEMETRY_TOPIC_BYTES - 17);
     memory.copy(telemetryTopic + n, id, k);
     n += k;
-    n += putAscii(telemetryTopic + n, "/telemetry");
+    n += putAscii(telemetryTopic + n, ascii("/telemetry"));
     telemetryTopicLen = n;
   }
   return E.OK;

@@ -1,5 +1,6 @@
 // The module's exports: setup() once, loop() forever, and the app API for
 // hosts. Hosts pass strings through the API buffer (api_buffer()).
+import { ascii } from "../mem/ascii";
 import * as C from "../config";
 import * as E from "../errors";
 import * as S from "../mqtt/session";
@@ -22,13 +23,13 @@ export function setup(): i32 {
   setHostSink(toHost);
   const r = loadConfig();
   if (r != E.OK) {
-    logStart("setup: configuration refused, code ");
+    logStart(ascii("setup: configuration refused, code "));
     logInt(r);
     logEnd(LOG_ERROR);
     return r;
   }
   ready = true;
-  logStart("setup: atmqtt ready, packet ");
+  logStart(ascii("setup: atmqtt ready, packet "));
   logInt(C.MAX_PACKET);
   logEnd(LOG_INFO);
   S.start();

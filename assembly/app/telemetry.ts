@@ -1,5 +1,6 @@
 // The default app: when config `telemetry_s` is set, publishes uptime and
 // counters as JSON every that many seconds (QoS 0, as a sensor would).
+import { ascii } from "../mem/ascii";
 import { millis } from "../host/abi";
 import { putAscii, putUint } from "../mem/bytes";
 import * as api from "./api";
@@ -10,7 +11,7 @@ const buf: usize = memory.data(128);
 let next: u32 = 0;
 let started: bool = false;
 
-function field(p: usize, name: string, v: u32): i32 {
+function field(p: usize, name: usize, v: u32): i32 {
   let n = putAscii(p, name);
   n += putUint(p + n, v);
   return n;
@@ -24,11 +25,11 @@ export function telemetryStep(): u32 {
   if (<i32>(next - now) > 0) return next - now;
   next = now + <u32>telemetryS * 1000;
   if (!api.connected()) return next - now;
-  let n = field(buf, "{\"uptime_ms\":", now);
-  n += field(buf + n, ",\"published\":", api.counter(stats.PUBLISHED));
-  n += field(buf + n, ",\"received\":", api.counter(stats.RECEIVED));
-  n += field(buf + n, ",\"reconnects\":", api.counter(stats.RECONNECTS));
-  n += putAscii(buf + n, "}");
+  let n = field(buf, ascii("{\"uptime_ms\":"), now);
+  n += field(buf + n, ascii(",\"published\":"), api.counter(stats.PUBLISHED));
+  n += field(buf + n, ascii(",\"received\":"), api.counter(stats.RECEIVED));
+  n += field(buf + n, ascii(",\"reconnects\":"), api.counter(stats.RECONNECTS));
+  n += putAscii(buf + n, ascii("}"));
   api.publish(telemetryTopic, telemetryTopicLen, buf, n, 0, false);
   return next - now;
 }

@@ -1,5 +1,6 @@
 // A line formatter over one fixed buffer, so logging never allocates.
-// Text is ASCII (string literals are UTF-16 in memory; we narrow them).
+// Texts are ascii("...") blobs (mem/ascii.ts).
+import { ascii } from "../mem/ascii";
 import { hostLog } from "./abi";
 
 const LOG_BYTES: i32 = 120;
@@ -11,17 +12,16 @@ export const LOG_WARN = 2;
 export const LOG_INFO = 3;
 export const LOG_DEBUG = 4;
 
-export function logStart(s: string): void {
+/** Starts a line with s, an ascii("...") text. */
+export function logStart(s: usize): void {
   logLen = 0;
   logStr(s);
 }
 
-export function logStr(s: string): void {
-  const n = s.length;
-  const p = changetype<usize>(s);
-  for (let i = 0; i < n && logLen < LOG_BYTES; i++) {
-    store<u8>(logBuf + logLen++, <u8>load<u16>(p + (<usize>i << 1)));
-  }
+export function logStr(s: usize): void {
+  const n = min(<i32>load<u8>(s), LOG_BYTES - logLen);
+  memory.copy(logBuf + logLen, s + 1, n);
+  logLen += n;
 }
 
 /** Appends raw bytes (a topic, a modem line), control bytes shown as '.'. */
@@ -33,7 +33,7 @@ export function logBytes(p: usize, n: i32): void {
 }
 
 export function logInt(v: i32): void {
-  if (v < 0) { logStr("-"); v = -v; }
+  if (v < 0) { logStr(ascii("-")); v = -v; }
   let div: u32 = 1;
   while (<u32>v / div >= 10) div *= 10;
   while (div > 0 && logLen < LOG_BYTES) {

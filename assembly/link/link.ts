@@ -1,34 +1,44 @@
-// The transport interface (coreMQTT's transport_interface.h in spirit):
-// the session opens, polls, reads and writes a byte stream here and never
-// knows what carries it. All calls return at once.
+// The link: a byte stream to one peer over the host's sockets or an AT
+// modem. The session reaches it through transport.ts and never knows which
+// it is. All calls return at once.
 import { socketOpen, socketState, socketWrite, socketRead, socketClose } from "./socket";
+import { modemSelect, modemPoll, modemOpen, modemState, modemWrite, modemRead, modemClose, FAMILY_SIM, FAMILY_ESP } from "./modem";
 import { E_UNSUPPORTED } from "../errors";
-
-export const LINK_DOWN = 0;
-export const LINK_OPENING = 1;
-export const LINK_UP = 2;
+export { LINK_DOWN, LINK_OPENING, LINK_UP } from "./linkstate";
 
 /** Which link carries the bytes (config `link`). */
 export const KIND_SOCKET = 0;
+export const KIND_SIM800 = 1;
+export const KIND_SIM900 = 2;
+export const KIND_ESP_AT = 3;
 let kind: i32 = KIND_SOCKET;
 
-export function linkSelect(k: i32): i32 {
-  if (k != KIND_SOCKET) return E_UNSUPPORTED;
+export function linkSelect(k: i32, baud: i32): i32 {
   kind = k;
+  if (k == KIND_SIM800 || k == KIND_SIM900) modemSelect(FAMILY_SIM, baud);
+  else if (k == KIND_ESP_AT) modemSelect(FAMILY_ESP, baud);
+  else if (k != KIND_SOCKET) return E_UNSUPPORTED;
   return 0;
 }
 
+export function linkKind(): i32 { return kind; }
+
+/** Drives the link's own state machine (modem bring-up...); every loop. */
+export function linkPoll(): void { if (kind != KIND_SOCKET) modemPoll(); }
+
 /** Starts opening a stream to host:port; poll linkState() for the result. */
 export function linkOpen(host: usize, hostLen: i32, port: i32, secure: bool): i32 {
-  return socketOpen(host, hostLen, port, secure);
+  if (kind == KIND_SOCKET) return socketOpen(host, hostLen, port, secure);
+  if (secure) return E_UNSUPPORTED; // modem TLS comes with its own issue
+  return modemOpen(host, hostLen, port);
 }
 
-export function linkState(): i32 { return socketState(); }
+export function linkState(): i32 { return kind == KIND_SOCKET ? socketState() : modemState(); }
 
 /** Writes up to n bytes; returns how many were taken, or a negative error. */
-export function linkWrite(p: usize, n: i32): i32 { return socketWrite(p, n); }
+export function linkWrite(p: usize, n: i32): i32 { return kind == KIND_SOCKET ? socketWrite(p, n) : modemWrite(p, n); }
 
 /** Reads up to n bytes; 0 when none are waiting, negative once closed. */
-export function linkRead(p: usize, n: i32): i32 { return socketRead(p, n); }
+export function linkRead(p: usize, n: i32): i32 { return kind == KIND_SOCKET ? socketRead(p, n) : modemRead(p, n); }
 
-export function linkClose(): void { socketClose(); }
+export function linkClose(): void { if (kind == KIND_SOCKET) socketClose(); else modemClose(); }

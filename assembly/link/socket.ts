@@ -1,6 +1,6 @@
 // Link over the host's own sockets (ESP32 Wi-Fi, the desktop hosts).
 import { sockOpen, sockWrite, sockRead, sockState, sockClose, SOCK_OPEN, SOCK_CONNECTING } from "../host/abi";
-import { LINK_OPENING, LINK_UP, LINK_DOWN } from "./link";
+import { LINK_OPENING, LINK_UP, LINK_DOWN } from "./linkstate";
 import { E_LINK_CLOSED } from "../errors";
 
 let handle: i32 = -1;

@@ -1,10 +1,9 @@
 // Small byte helpers over raw memory: no strings, no allocation.
 
-/** Copies an ASCII string literal's characters to p; returns the count. */
-export function putAscii(p: usize, s: string): i32 {
-  const n = s.length;
-  const q = changetype<usize>(s);
-  for (let i = 0; i < n; i++) store<u8>(p + i, <u8>load<u16>(q + (<usize>i << 1)));
+/** Copies an ascii("...") text to p; returns its length. */
+export function putAscii(p: usize, s: usize): i32 {
+  const n = <i32>load<u8>(s);
+  memory.copy(p, s + 1, n);
   return n;
 }
 
@@ -32,10 +31,13 @@ export function parseUint(p: usize, n: i32): i32 {
   return v;
 }
 
-/** True when p[0..n) holds exactly the ASCII literal s. */
-export function equalsAscii(p: usize, n: i32, s: string): bool {
-  if (n != s.length) return false;
-  const q = changetype<usize>(s);
-  for (let i = 0; i < n; i++) if (load<u8>(p + i) != <u8>load<u16>(q + (<usize>i << 1))) return false;
-  return true;
+/** True when p[0..n) holds exactly the ascii("...") text s. */
+export function equalsAscii(p: usize, n: i32, s: usize): bool {
+  return n == <i32>load<u8>(s) && memory.compare(p, s + 1, n) == 0;
+}
+
+/** True when p[0..n) starts with the ascii("...") text s. */
+export function startsAscii(p: usize, n: i32, s: usize): bool {
+  const k = <i32>load<u8>(s);
+  return n >= k && memory.compare(p, s + 1, k) == 0;
 }

@@ -1,6 +1,7 @@
 // The MQTT session as a state machine stepped by poll(): opening the link,
 // CONNECT/CONNACK, keep alive, the outbox flows of QoS 1 and 2, inbound
 // acknowledgements, and reconnect with backoff. Nothing here waits.
+import { ascii } from "../mem/ascii";
 import * as C from "../config";
 import * as E from "../errors";
 import * as T from "./codec/constants";
@@ -12,7 +13,7 @@ import * as ob from "./outbox";
 import * as q2 from "./inbound";
 import * as router from "./router";
 import { LINK_UP, LINK_DOWN } from "../link/link";
-import { transportOpen, transportState, transportRead, transportWrite, transportClose, transportError, transportErrorDetail } from "../transport";
+import { transportPoll, transportOpen, transportState, transportRead, transportWrite, transportClose, transportError, transportErrorDetail } from "../transport";
 import { millis, randomFill, hostEvent } from "../host/abi";
 import { EV_CONNECTED, EV_DISCONNECTED, EV_SUBSCRIBED, EV_UNSUBSCRIBED, EV_PUBLISHED, EV_ERROR } from "../host/events";
 import { logStart, logStr, logInt, logEnd, logPtr, logLength, LOG_ERROR, LOG_WARN, LOG_INFO } from "../host/log";
@@ -140,11 +141,11 @@ function fail(code: i32): void {
   randomFill(r, 4);
   wait += load<u32>(r) % ((wait >> 2) + 1);
   retryAt = millis() + wait;
-  logStart("mqtt: link lost, code ");
+  logStart(ascii("mqtt: link lost, code "));
   logInt(code);
-  logStr(", retry in ");
+  logStr(ascii(", retry in "));
   logInt(<i32>wait);
-  logStr(" ms");
+  logStr(ascii(" ms"));
   logEnd(LOG_WARN);
   if (was == ST_CONNECTED) hostEvent(EV_DISCONNECTED, code, 0, 0, 0);
 }
@@ -389,7 +390,7 @@ function onPacket(now: u32): void {
     backoff = C.BACKOFF_MIN_MS;
     if (connectedOnce) stats.bump(stats.RECONNECTS);
     connectedOnce = true;
-    logStart("mqtt: connected, session present ");
+    logStart(ascii("mqtt: connected, session present "));
     logInt(D.sessionPresent ? 1 : 0);
     logEnd(LOG_INFO);
     resume(D.sessionPresent);
@@ -418,7 +419,7 @@ function onPacket(now: u32): void {
       // unknown id: release it anyway so the broker's flow can end
       txAck(T.PUBREL, D.packetId);
     } else {
-      logStart("mqtt: PUBACK for unknown id ");
+      logStart(ascii("mqtt: PUBACK for unknown id "));
       logInt(D.packetId);
       logEnd(LOG_WARN);
     }
@@ -535,6 +536,7 @@ function receive(now: u32): void {
 
 /** One step of the session; returns how long the host may sleep (ms). */
 export function poll(): u32 {
+  transportPoll();
   const now = millis();
   if (st == ST_IDLE) return C.MAX_SLEEP_MS;
   if (st == ST_BACKOFF) {

@@ -2,6 +2,7 @@
 // subprotocol "mqtt", masked binary frames out, and a streaming frame
 // reader in. MQTT bytes pass straight from the link into the caller's
 // buffer, so a packet may span frames and a frame may hold several packets.
+import { ascii } from "../mem/ascii";
 import * as C from "../config";
 import * as E from "../errors";
 import { linkOpen, linkState, linkRead, linkWrite, linkClose, LINK_UP, LINK_DOWN, LINK_OPENING } from "../link/link";
@@ -96,7 +97,7 @@ export function wsOpen(h: usize, hl: i32, p: i32, pth: usize, pthl: i32, secure:
   return r;
 }
 
-function append(s: string): void { outLen += putAscii(out + outLen, s); }
+function append(s: usize): void { outLen += putAscii(out + outLen, s); }
 function appendBytes(p: usize, n: i32): void { memory.copy(out + outLen, p, n); outLen += n; }
 
 /** Builds the upgrade request and the accept value it must be answered with. */
@@ -108,30 +109,30 @@ function request(): bool {
   base64(raw, 16, key);
   const cat = memory.data(60);
   memory.copy(cat, key, 24);
-  putAscii(cat + 24, "258EAFA5-E914-47DA-95CA-C5AB0DC85B11");
+  putAscii(cat + 24, ascii("258EAFA5-E914-47DA-95CA-C5AB0DC85B11"));
   const digest = memory.data(20);
   sha1(cat, 60, digest);
   base64(digest, 20, accept);
   outHead = outLen = 0;
-  append("GET ");
-  if (pathLen == 0) append("/"); else appendBytes(path, pathLen);
-  append(" HTTP/1.1\r\nHost: ");
+  append(ascii("GET "));
+  if (pathLen == 0) append(ascii("/")); else appendBytes(path, pathLen);
+  append(ascii(" HTTP/1.1\r\nHost: "));
   appendBytes(host, hostLen);
-  append(":");
+  append(ascii(":"));
   outLen += putUint(out + outLen, port);
-  append("\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ");
+  append(ascii("\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "));
   appendBytes(key, 24);
-  append("\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n");
+  append(ascii("\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n"));
   return true;
 }
 
 function lower(c: u8): u8 { return c >= 65 && c <= 90 ? c + 32 : c; }
 
 /** True when line[0..n) starts with the lower-case header name + ':'. */
-function isHeader(n: i32, name: string): i32 {
-  const k = name.length;
+function isHeader(n: i32, name: usize): i32 {
+  const k = <i32>load<u8>(name);
   if (n <= k) return -1;
-  for (let i = 0; i < k; i++) if (lower(load<u8>(out + i)) != <u8>name.charCodeAt(i)) return -1;
+  for (let i = 0; i < k; i++) if (lower(load<u8>(out + i)) != load<u8>(name + 1 + i)) return -1;
   if (load<u8>(out + k) != 0x3A) return -1;
   let v = k + 1;
   while (v < n && load<u8>(out + v) == 0x20) v++;
@@ -139,15 +140,15 @@ function isHeader(n: i32, name: string): i32 {
 }
 
 /** True when value[v..n) (trimmed) equals the lower-case word, case-insensitively. */
-function valueIs(v: i32, n: i32, word: string): bool {
+function valueIs(v: i32, n: i32, word: usize): bool {
   while (n > v && load<u8>(out + n - 1) == 0x20) n--;
-  if (n - v != word.length) return false;
-  for (let i = 0; i < n - v; i++) if (lower(load<u8>(out + v + i)) != <u8>word.charCodeAt(i)) return false;
+  if (n - v != <i32>load<u8>(word)) return false;
+  for (let i = 0; i < n - v; i++) if (lower(load<u8>(out + v + i)) != load<u8>(word + 1 + i)) return false;
   return true;
 }
 
 /** True when the comma-separated value[v..n) has the token (Connection: keep-alive, Upgrade). */
-function valueHas(v: i32, n: i32, word: string): bool {
+function valueHas(v: i32, n: i32, word: usize): bool {
   let s = v;
   for (let i = v; i <= n; i++) {
     if (i == n || load<u8>(out + i) == 0x2C) {
@@ -171,11 +172,11 @@ function onLine(n: i32): i32 {
     statusOk = true;
     return E.OK;
   }
-  let v = isHeader(n, "upgrade");
-  if (v >= 0) { if (valueIs(v, n, "websocket")) seen |= H_UPGRADE; return E.OK; }
-  v = isHeader(n, "connection");
-  if (v >= 0) { if (valueHas(v, n, "upgrade")) seen |= H_CONNECTION; return E.OK; }
-  v = isHeader(n, "sec-websocket-accept");
+  let v = isHeader(n, ascii("upgrade"));
+  if (v >= 0) { if (valueIs(v, n, ascii("websocket"))) seen |= H_UPGRADE; return E.OK; }
+  v = isHeader(n, ascii("connection"));
+  if (v >= 0) { if (valueHas(v, n, ascii("upgrade"))) seen |= H_CONNECTION; return E.OK; }
+  v = isHeader(n, ascii("sec-websocket-accept"));
   if (v >= 0) {
     let e = n;
     while (e > v && load<u8>(out + e - 1) == 0x20) e--;
@@ -183,9 +184,9 @@ function onLine(n: i32): i32 {
     seen |= H_ACCEPT;
     return E.OK;
   }
-  v = isHeader(n, "sec-websocket-protocol");
+  v = isHeader(n, ascii("sec-websocket-protocol"));
   if (v >= 0) {
-    if (!valueIs(v, n, "mqtt")) return failWith(E.E_WS_PROTOCOL, 0);
+    if (!valueIs(v, n, ascii("mqtt"))) return failWith(E.E_WS_PROTOCOL, 0);
     seen |= H_PROTOCOL;
   }
   return E.OK;
@@ -197,7 +198,7 @@ function onHeadersDone(): i32 {
   if ((seen & H_PROTOCOL) == 0) return failWith(E.E_WS_PROTOCOL, 0);
   state = W_OPEN;
   outHead = outLen = 0;
-  logStart("ws: upgraded");
+  logStart(ascii("ws: upgraded"));
   logEnd(LOG_INFO);
   return E.OK;
 }
@@ -367,7 +368,7 @@ function onControl(): i32 {
 function noteClose(code: i32): void {
   err = E.E_WS_CLOSED;
   errDetail = code;
-  logStart("ws: server closed, status ");
+  logStart(ascii("ws: server closed, status "));
   logInt(code);
   logEnd(LOG_INFO);
 }

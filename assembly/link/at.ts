@@ -1,0 +1,356 @@
+// The AT engine: one byte-stream tokenizer over the modem UART and a
+// command slot with strictly one command in flight.
+//
+// The tokenizer sees every byte once, in every state: it splits lines,
+// recognises URCs wherever they fall (inside a response, inside the echo,
+// between '>' and SEND OK), switches to counted binary reads on length
+// headers (+CIPRXGET: 2,…  +IPD,…:  +CIPRECVDATA:n,) and matches '>' as a
+// token. URCs only set flags; the drivers act on them in their own step,
+// never from inside the reader (the TinyGSM stall of failure 4).
+import { ascii } from "../mem/ascii";
+import * as C from "../config";
+import { uartRead, uartWrite, millis } from "../host/abi";
+import { logStart, logStr, logBytes, logInt, logEnd, LOG_WARN, LOG_DEBUG } from "../host/log";
+import * as ring from "./ring";
+import { startsAscii } from "../mem/bytes";
+
+// ---- results of the command in flight ----
+export const R_NONE = 0;     // no command
+export const R_WAIT = 1;     // in flight
+export const R_OK = 2;       // OK (or the command's own final line)
+export const R_ERROR = 3;    // ERROR, +CME ERROR, FAIL, SEND FAIL
+export const R_TIMEOUT = 4;
+export const R_PROMPT = 5;   // '>' seen: write the data now
+
+// ---- URC flags, set by the reader, cleared by the drivers ----
+export const U_CLOSED = 1;       // our socket closed by the peer
+export const U_PDP_DEACT = 2;    // bearer gone (SIM +PDP: DEACT, ESP WIFI DISCONNECT)
+export const U_DATA = 4;         // data waiting in the modem
+export const U_REBOOT = 8;       // RDY / SMS Ready / ready / echo came back
+export const U_POWER_DOWN = 16;  // NORMAL POWER DOWN, UNDER-VOLTAGE POWER DOWN
+export const U_CONNECT_OK = 32;  // n, CONNECT OK / n,CONNECT / ALREADY CONNECT
+export const U_CONNECT_FAIL = 64;
+export const U_BUSY = 128;       // ESP busy p...: the input was discarded
+export const U_WIFI_IP = 256;    // ESP WIFI GOT IP
+export const U_SEND_OK = 512;    // SEND OK / DATA ACCEPT
+export const U_SEND_FAIL = 1024; // SEND FAIL
+export let urc: i32 = 0;
+export function clearUrc(mask: i32): void { urc &= ~mask; }
+export function setUrc(mask: i32): void { urc |= mask; }
+/** Bytes the modem still holds after the last +CIPRXGET: 2 read. */
+export let rxLeft: i32 = 0;
+let busyResendAt: u32 = 0;
+let busyResend: bool = false;
+
+// ---- the line being read ----
+const line: usize = memory.data(C.AT_LINE_BYTES);
+let lineLen: i32 = 0;
+let binLeft: i32 = 0;     // bytes of a counted binary read still to come
+let lost: u32 = 0;        // binary bytes dropped for lack of room
+const chunk: usize = memory.data(64);
+
+// ---- the command in flight ----
+const cmd: usize = memory.data(C.AT_CMD_BYTES);
+let cmdLen: i32 = 0;
+let cmdSent: i32 = 0;
+let result: i32 = R_NONE;
+let deadline: u32 = 0;
+/** Prefix of the information line this command answers with ("+CPIN:"...). */
+let expect: usize = 0; // ascii prefix, 0 for none
+/** A command whose final answer is not OK: the bare IP of CIFSR. */
+let bareLine: bool = false;
+/** The command waits for '>' before its data. */
+let wantPrompt: bool = false;
+/** Information line of the last command (copied from line). */
+export const info: usize = memory.data(C.AT_LINE_BYTES);
+export let infoLen: i32 = 0;
+/** Set once ATE0 was acknowledged: an echo after that means a reboot. */
+export let echoOff: bool = false;
+export let timeouts: i32 = 0;
+export function clearTimeouts(): void { timeouts = 0; }
+let sinceTx: u32 = 0;
+
+export function lostBytes(): u32 { return lost; }
+export function state(): i32 { return result; }
+export function setEchoOff(v: bool): void { echoOff = v; }
+
+/** Clears the slot after the driver has read the result. */
+export function done(): void { result = R_NONE; cmdLen = cmdSent = 0; wantPrompt = false; }
+
+// ---- building a command ----
+export function begin(s: usize): void { cmdLen = 0; add(s); }
+export function add(s: usize): void { addBytes(s + 1, load<u8>(s)); }
+export function addBytes(p: usize, n: i32): void {
+  for (let i = 0; i < n && cmdLen < C.AT_CMD_BYTES - 1; i++) store<u8>(cmd + cmdLen++, load<u8>(p + i));
+}
+/** A quoted string argument. */
+export function addQuoted(p: usize, n: i32): void { add(ascii("\"")); addBytes(p, n); add(ascii("\"")); }
+export function addInt(v: i32): void {
+  if (v < 0) { add(ascii("-")); v = -v; }
+  let d = 1;
+  while (v / d >= 10) d *= 10;
+  while (d > 0 && cmdLen < C.AT_CMD_BYTES - 1) { store<u8>(cmd + cmdLen++, <u8>(48 + (v / d) % 10)); d /= 10; }
+}
+
+/**
+ * Sends the built command. `exp` is the prefix of its information line,
+ * `bare` marks CIFSR (answers with a bare line), `prompt` a send command.
+ */
+export function send(timeoutMs: u32, exp: usize, bare: bool, prompt: bool): void {
+  store<u8>(cmd + cmdLen++, 0x0D);
+  cmdSent = 0;
+  expect = exp;
+  bareLine = bare;
+  wantPrompt = prompt;
+  infoLen = 0;
+  result = R_WAIT;
+  deadline = millis() + timeoutMs;
+  logStart(ascii("at> "));
+  logBytes(cmd, cmdLen - 1);
+  logEnd(LOG_DEBUG);
+  flushCmd();
+}
+
+/** Raw bytes after a prompt (the data of CIPSEND); returns bytes taken. */
+export function writeRaw(p: usize, n: i32): i32 {
+  const w = uartWrite(p, n);
+  if (w > 0) sinceTx = millis();
+  return w < 0 ? 0 : w;
+}
+
+/** After the data of a send: wait for its result line. */
+export function awaitSendResult(timeoutMs: u32): void {
+  result = R_WAIT;
+  wantPrompt = false;
+  deadline = millis() + timeoutMs;
+}
+
+function flushCmd(): void {
+  while (cmdSent < cmdLen) {
+    const w = uartWrite(cmd + cmdSent, cmdLen - cmdSent);
+    if (w <= 0) return;
+    cmdSent += w;
+    sinceTx = millis();
+  }
+}
+
+// ---- reading ----
+
+function startsWith(s: usize): bool { return startsAscii(line, lineLen, s); }
+
+/** The line ends with s (URCs with an optional "n, " in front). */
+function endsWith(s: usize): bool {
+  const n = <i32>load<u8>(s);
+  if (lineLen < n) return false;
+  const o = lineLen - n;
+  if (memory.compare(line + o, s + 1, n) != 0) return false;
+  // what precedes must be empty or a connection id prefix like "0, " / "0,"
+  for (let i = 0; i < o; i++) {
+    const c = load<u8>(line + i);
+    if (!(c >= 48 && c <= 57) && c != 0x2C && c != 0x20) return false;
+  }
+  return true;
+}
+
+function isNumberedUrc(s: usize): bool { return endsWith(s); }
+
+/** The k-th (0-based) comma-separated number after the first ':' or ','. */
+export function field(p: usize, n: i32, k: i32): i32 {
+  let i = 0;
+  while (i < n && load<u8>(p + i) != 0x3A) i++;
+  if (i == n) i = -1;
+  i++;
+  for (let f = 0; f < k; f++) {
+    while (i < n && load<u8>(p + i) != 0x2C) i++;
+    i++;
+  }
+  while (i < n && load<u8>(p + i) == 0x20) i++;
+  let v = 0;
+  let any = false;
+  while (i < n) {
+    const c = <i32>load<u8>(p + i) - 48;
+    if (c < 0 || c > 9) break;
+    v = v * 10 + c;
+    any = true;
+    i++;
+  }
+  return any ? v : -1;
+}
+
+function finish(r: i32): void {
+  if (result == R_WAIT || result == R_PROMPT) result = r;
+}
+
+/** A whole line has arrived (without CRLF). */
+function onLine(): void {
+  if (lineLen == 0) return;
+  logStart(ascii("at< "));
+  logBytes(line, lineLen);
+  logEnd(LOG_DEBUG);
+  // the echo of our own command; after ATE0 it means the module restarted
+  if (startsWith(ascii("AT"))) {
+    if (echoOff) urc |= U_REBOOT;
+    return;
+  }
+  // counted binary read announced on a line of its own (SIM manual mode)
+  if (startsWith(ascii("+CIPRXGET: 2")) || startsWith(ascii("+CIPRXGET:2"))) {
+    binLeft = field(line, lineLen, 2);
+    rxLeft = field(line, lineLen, 3);
+    if (binLeft < 0) binLeft = 0;
+    return;
+  }
+  // ---- URCs, in any state ----
+  if (isNumberedUrc(ascii("CLOSED"))) { urc |= U_CLOSED; return; }
+  if (isNumberedUrc(ascii("CONNECT OK")) || isNumberedUrc(ascii("CONNECT")) || isNumberedUrc(ascii("ALREADY CONNECT")) || startsWith(ascii("ALREADY CONNECTED"))) {
+    urc |= U_CONNECT_OK;
+    return;
+  }
+  if (isNumberedUrc(ascii("CONNECT FAIL"))) { urc |= U_CONNECT_FAIL; return; }
+  if (isNumberedUrc(ascii("SEND OK")) || startsWith(ascii("DATA ACCEPT"))) { urc |= U_SEND_OK; finish(R_OK); return; }
+  if (isNumberedUrc(ascii("SEND FAIL"))) { urc |= U_SEND_FAIL; finish(R_ERROR); return; }
+  if (startsWith(ascii("+PDP: DEACT")) || startsWith(ascii("WIFI DISCONNECT"))) { urc |= U_PDP_DEACT; return; }
+  if (startsWith(ascii("+CIPRXGET: 1")) || startsWith(ascii("+CIPRXGET:1")) || startsWith(ascii("+IPD,"))) { urc |= U_DATA; return; }
+  if (startsWith(ascii("RDY")) || startsWith(ascii("SMS Ready")) || startsWith(ascii("Call Ready")) || startsWith(ascii("+CFUN: 1")) || startsWith(ascii("ready"))) {
+    urc |= U_REBOOT;
+    return;
+  }
+  if (startsWith(ascii("NORMAL POWER DOWN")) || startsWith(ascii("UNDER-VOLTAGE POWER")) || startsWith(ascii("OVER-VOLTAGE POWER"))) {
+    urc |= U_POWER_DOWN;
+    finish(R_OK); // the answer to CPOWD
+    return;
+  }
+  if (startsWith(ascii("UNDER-VOLTAGE WARN")) || startsWith(ascii("OVER-VOLTAGE WARN"))) {
+    logStart(ascii("modem: supply voltage warning"));
+    logEnd(LOG_WARN);
+    return;
+  }
+  if (startsWith(ascii("busy "))) {
+    // the module dropped our input: send the command again shortly
+    if (result == R_WAIT) { busyResend = true; busyResendAt = millis() + 300; }
+    return;
+  }
+  if (startsWith(ascii("WIFI GOT IP"))) { urc |= U_WIFI_IP; return; }
+  if (startsWith(ascii("WIFI CONNECTED")) || startsWith(ascii("RING")) || startsWith(ascii("+CMTI")) || startsWith(ascii("*PSUTTZ")) ||
+      startsWith(ascii("+CTZV")) || startsWith(ascii("DST:")) || startsWith(ascii("Recv ")) || startsWith(ascii("+CIEV"))) return;
+  if (result != R_WAIT && result != R_PROMPT) return; // stray line
+  // ---- answers to the command in flight ----
+  if (startsWith(ascii("OK")) || startsWith(ascii("SHUT OK")) || isNumberedUrc(ascii("CLOSE OK"))) {
+    // ESP answers CIPSEND with OK before its '>': keep waiting for the prompt
+    if (!wantPrompt) finish(R_OK);
+    return;
+  }
+  if (startsWith(ascii("ERROR")) || startsWith(ascii("+CME ERROR")) || startsWith(ascii("+CMS ERROR")) || startsWith(ascii("FAIL"))) {
+    copyInfo();
+    finish(R_ERROR);
+    return;
+  }
+  if (expect != 0 && startsWith(expect)) { copyInfo(); return; }
+  if (bareLine) {
+    const c = load<u8>(line);
+    if (c >= 48 && c <= 57) { copyInfo(); finish(R_OK); return; }
+  }
+  if (startsWith(ascii("+CWJAP:"))) { copyInfo(); return; }
+}
+
+function copyInfo(): void {
+  memory.copy(info, line, lineLen);
+  infoLen = lineLen;
+}
+
+/** Writes a data byte of a counted read to the link's receive ring. */
+function dataByte(b: u8): void {
+  if (!ring.rxPut(b)) lost++;
+}
+
+/** Pushed data whose header ends in ':' (+IPD,[id,]len: / +RECEIVE,n,len:), or ',' (+CIPRECVDATA:len,). */
+function binaryHeader(b: u8): bool {
+  if (b == 0x3A && (startsWith(ascii("+IPD,")) || startsWith(ascii("+RECEIVE,")))) {
+    // the length is the last number before ':'
+    let i = lineLen - 1;
+    while (i > 0 && load<u8>(line + i) != 0x2C) i--;
+    let v = 0;
+    for (let k = i + 1; k < lineLen; k++) v = v * 10 + (<i32>load<u8>(line + k) - 48);
+    binLeft = v;
+    lineLen = 0;
+    return true;
+  }
+  if (b == 0x2C && startsWith(ascii("+CIPRECVDATA:"))) {
+    binLeft = field(line, lineLen, 0);
+    if (binLeft < 0) binLeft = 0;
+    lineLen = 0;
+    return true;
+  }
+  return false;
+}
+
+function feed(b: u8): void {
+  if (binLeft > 0) {
+    dataByte(b);
+    binLeft--;
+    return;
+  }
+  if (b == 0x0A) {
+    // strip the CR
+    if (lineLen > 0 && load<u8>(line + lineLen - 1) == 0x0D) lineLen--;
+    onLine();
+    lineLen = 0;
+    return;
+  }
+  if (lineLen == 0 && b == 0x3E && wantPrompt && result == R_WAIT) { // '>'
+    result = R_PROMPT;
+    return;
+  }
+  if (lineLen == 0 && (b == 0x0D || b == 0x20 || b == 0x00 || b == 0xFF)) return; // noise
+  if (binaryHeader(b)) return;
+  if (lineLen < C.AT_LINE_BYTES) store<u8>(line + lineLen++, b);
+}
+
+/** Reads what the UART has; times out the command in flight. */
+export function poll(): void {
+  if (busyResend && <i32>(millis() - busyResendAt) >= 0) {
+    busyResend = false;
+    cmdSent = 0;
+    deadline = millis() + 5000;
+  }
+  flushCmd();
+  // read in chunks, but never more than the receive ring can take while a
+  // binary read is in progress, so data is not read faster than it is used
+  for (let guard = 0; guard < 32; guard++) {
+    const n = uartRead(chunk, 64);
+    if (n <= 0) break;
+    for (let i = 0; i < n; i++) feed(load<u8>(chunk + i));
+  }
+  if ((result == R_WAIT || result == R_PROMPT) && <i32>(millis() - deadline) > 0) {
+    logStart(ascii("at: timeout "));
+    logBytes(cmd, min(cmdLen - 1, 24));
+    logEnd(LOG_WARN);
+    result = R_TIMEOUT;
+    timeouts++;
+    binLeft = 0;
+  }
+}
+
+/** Forgets everything in flight (after a power cycle or reboot). */
+export function reset(): void {
+  result = R_NONE;
+  cmdLen = cmdSent = 0;
+  lineLen = 0;
+  binLeft = 0;
+  urc = 0;
+  echoOff = false;
+  wantPrompt = false;
+  busyResend = false;
+}
+
+/** The command slot is free and the last result has been taken. */
+export function idle(): bool { return result == R_NONE; }
+
+/** Logs a count, for drivers. */
+export function note(s: usize, v: i32): void {
+  logStart(s);
+  logInt(v);
+  logEnd(LOG_WARN);
+}
+
+export function lastTx(): u32 { return sinceTx; }
+export function logLine(s: usize): void { logStart(s); logEnd(LOG_WARN); }

@@ -1,0 +1,80 @@
+// ESP8266 / ESP32 AT firmware driver: station mode, one TCP link (id 0) in
+// multi-link mode, passive receive (CIPRECVMODE=1) when the firmware has
+// it, active +IPD otherwise. The common state machine is in modem.ts.
+import { ascii } from "../mem/ascii";
+import * as at from "./at";
+import { R_OK, R_TIMEOUT } from "./at";
+import { NEXT, RETRY, ESCALATE, REFUSED, modemCfg } from "./modemcfg";
+
+/** Passive receive is on (else data arrives pushed as +IPD,0,len:...). */
+export let espPassive: bool = true;
+
+export function espInit(phase: i32): bool {
+  switch (phase) {
+    case 0: at.begin(ascii("AT")); at.send(500, 0, false, false); return true;
+    case 1: at.begin(ascii("ATE0")); at.send(1000, 0, false, false); return true;
+    case 2: at.begin(ascii("AT+CWMODE=1")); at.send(2000, 0, false, false); return true;
+    case 3:
+      at.begin(ascii("AT+CWJAP="));
+      at.addQuoted(modemCfg.ssid, modemCfg.ssidLen);
+      at.add(ascii(","));
+      at.addQuoted(modemCfg.wifiPass, modemCfg.wifiPassLen);
+      at.send(20000, ascii("+CWJAP:"), false, false);
+      return true;
+    case 4: at.begin(ascii("AT+CIPMUX=1")); at.send(2000, 0, false, false); return true;
+    case 5: at.begin(ascii("AT+CIPRECVMODE=1")); at.send(2000, 0, false, false); return true;
+  }
+  return false;
+}
+
+export function espInitResult(phase: i32, r: i32): i32 {
+  if (r == R_TIMEOUT) return phase == 0 ? RETRY : ESCALATE;
+  if (phase == 0) return r == R_OK ? NEXT : RETRY;
+  if (phase == 1) { if (r == R_OK) at.setEchoOff(true); return r == R_OK ? NEXT : RETRY; }
+  if (phase == 3) {
+    if (r == R_OK) return NEXT;
+    // +CWJAP:1 timeout, 2 wrong password, 3 no AP, 4 failed
+    const why = at.field(at.info, at.infoLen, 0);
+    return why == 2 || why == 3 ? REFUSED : RETRY;
+  }
+  if (phase == 5) {
+    espPassive = r == R_OK;
+    return NEXT;
+  }
+  return r == R_OK ? NEXT : ESCALATE;
+}
+
+/** Wi-Fi lost: join again from CWJAP. */
+export const ESP_REATTACH_PHASE = 3;
+
+export function espConnect(host: usize, hostLen: i32, port: i32): void {
+  at.begin(ascii("AT+CIPSTART=0,\"TCP\","));
+  at.addQuoted(host, hostLen);
+  at.add(ascii(","));
+  at.addInt(port);
+  at.send(20000, 0, false, false);
+}
+
+export function espSend(len: i32): void {
+  at.begin(ascii("AT+CIPSEND=0,"));
+  at.addInt(len);
+  at.send(5000, 0, false, true);
+}
+
+export function espRead(len: i32): void {
+  at.begin(ascii("AT+CIPRECVDATA=0,"));
+  at.addInt(len);
+  at.send(5000, 0, false, false);
+}
+
+export function espPoll(): void {
+  at.begin(ascii("AT+CIPRECVLEN?"));
+  at.send(2000, ascii("+CIPRECVLEN:"), false, false);
+}
+
+export function espPollResult(): i32 { return at.field(at.info, at.infoLen, 0); }
+
+export function espClose(): void {
+  at.begin(ascii("AT+CIPCLOSE=0"));
+  at.send(5000, 0, false, false);
+}

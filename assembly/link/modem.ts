@@ -1,0 +1,379 @@
+// The link over an AT modem: one state machine for every family, with the
+// family's commands in sim800.ts / espat.ts. Each step does at most one
+// thing and returns; every wait has a deadline; failures climb a ladder:
+//   socket closed      -> reopen (the session reconnects after backoff)
+//   reopen fails twice -> re-attach (CIPSHUT + CSTT/CIICR, or CWJAP again)
+//   3 AT timeouts, a power-down URC or a module that stays silent
+//                      -> power cycle through PWRKEY, bring-up from AT
+import { ascii } from "../mem/ascii";
+import * as C from "../config";
+import * as E from "../errors";
+import * as at from "./at";
+import * as ring from "./ring";
+import { millis, gpioWrite, uartSetBaud } from "../host/abi";
+import { logStart, logStr, logInt, logEnd, LOG_WARN, LOG_INFO, LOG_ERROR } from "../host/log";
+import { LINK_DOWN, LINK_OPENING, LINK_UP } from "./linkstate";
+import { NEXT, RETRY, ESCALATE, REFUSED } from "./modemcfg";
+import { simInit, simInitResult, simConnect, simSend, simRead, simPoll, simPollResult, simClose, SIM_REATTACH_PHASE } from "./sim800";
+import { espInit, espInitResult, espConnect, espSend, espRead, espPoll, espPollResult, espClose, espPassive, ESP_REATTACH_PHASE } from "./espat";
+
+export const FAMILY_SIM = 1;
+export const FAMILY_ESP = 2;
+let family: i32 = FAMILY_SIM;
+
+const M_POWER_LOW = 0;   // PWRKEY held low
+const M_BOOT = 1;        // waiting for the module to boot
+const M_INIT = 2;        // bring-up phases
+const M_READY = 3;       // bearer up, no socket
+const M_CONNECT = 4;     // CIPSTART in flight / waiting for CONNECT OK
+const M_OPEN = 5;        // socket up
+const M_SEND = 6;        // CIPSEND: prompt, data, result
+const M_READ = 7;        // CIPRXGET=2 / CIPRECVDATA
+const M_POLL = 8;        // asking how much is waiting
+const M_CLOSE = 9;       // CIPCLOSE
+const M_PAUSE = 10;      // waiting before retrying a phase
+
+let m: i32 = M_BOOT;
+let phase: i32 = 0;
+let until: u32 = 0;
+let retries: i32 = 0;
+let wantOpen: bool = false;     // the session asked for a socket
+let socketUp: bool = false;
+let peerClosed: bool = false;
+let connectFails: i32 = 0;
+let sending: i32 = 0;           // bytes in the CIPSEND in flight
+let sentRaw: i32 = 0;
+let lastPoll: u32 = 0;
+let refusedCode: i32 = 0;
+let lastLost: u32 = 0;
+let baud: i32 = 115200;
+
+let host: usize = 0;
+let hostLen: i32 = 0;
+let port: i32 = 0;
+
+export function modemSelect(f: i32, b: i32): void {
+  family = f;
+  baud = b;
+  uartSetBaud(b);
+  powerCycle();
+}
+
+function say(s: usize, v: i32): void {
+  logStart(ascii("modem: "));
+  logStr(s);
+  logInt(v);
+  logEnd(LOG_WARN);
+}
+
+/** PWRKEY low for 1.2 s, then high; boot takes a few seconds. */
+function powerCycle(): void {
+  say(ascii("power cycle, timeouts "), at.timeouts);
+  gpioWrite(C.PIN_PWRKEY, 0);
+  m = M_POWER_LOW;
+  until = millis() + 1200;
+  at.reset();
+  at.clearTimeouts();
+  ring.clear();
+  linkLost();
+}
+
+/** The socket is gone; tell the session once. */
+function linkLost(): void {
+  socketUp = false;
+  wantOpen = false;
+}
+
+function startInit(from: i32): void {
+  m = M_INIT;
+  phase = from;
+  retries = 0;
+  at.done();
+}
+
+function initStep(): bool {
+  return family == FAMILY_SIM ? simInit(phase) : espInit(phase);
+}
+
+function initResult(r: i32): i32 {
+  return family == FAMILY_SIM ? simInitResult(phase, r) : espInitResult(phase, r);
+}
+
+function reattachPhase(): i32 { return family == FAMILY_SIM ? SIM_REATTACH_PHASE : ESP_REATTACH_PHASE; }
+
+/** Handles URCs between steps (never from inside the reader). */
+function urcs(): void {
+  const u = at.urc;
+  if (u == 0) return;
+  if ((u & at.U_POWER_DOWN) != 0) {
+    at.clearUrc(-1);
+    say(ascii("module powered down, urc "), u);
+    powerCycle();
+    return;
+  }
+  if ((u & at.U_REBOOT) != 0 && m < M_READY) at.clearUrc(at.U_REBOOT); // boot lines during bring-up
+  else if ((u & at.U_REBOOT) != 0) {
+    at.clearUrc(-1);
+    say(ascii("module restarted, re-initialising; state "), m);
+    at.reset();
+    linkLost();
+    ring.clear();
+    startInit(0);
+    return;
+  }
+  if ((u & at.U_PDP_DEACT) != 0) {
+    at.clearUrc(at.U_PDP_DEACT);
+    if (m >= M_READY) {
+      say(ascii("bearer lost (PDP DEACT / WIFI DISCONNECT), state "), m);
+      linkLost();
+      startInit(reattachPhase());
+    }
+  }
+  if ((u & at.U_CLOSED) != 0 && socketUp && m != M_CLOSE) {
+    peerClosed = true;
+  }
+}
+
+/** One step of the modem; called on every session poll. */
+export function modemPoll(): void {
+  at.poll();
+  urcs();
+  const now = millis();
+  const lost = at.lostBytes();
+  if (lost != lastLost) {
+    say(ascii("receive overrun, bytes lost total "), <i32>lost);
+    lastLost = lost;
+  }
+  if (m == M_POWER_LOW) {
+    if (<i32>(now - until) < 0) return;
+    gpioWrite(C.PIN_PWRKEY, 1);
+    m = M_BOOT;
+    until = now + 3000;
+    return;
+  }
+  if (m == M_BOOT) {
+    if (<i32>(now - until) < 0) return;
+    uartSetBaud(baud);
+    at.reset();
+    startInit(0);
+    return;
+  }
+  if (m == M_PAUSE) {
+    if (<i32>(now - until) < 0) return;
+    m = M_INIT;
+  }
+  const r = at.state();
+  if (m == M_INIT) {
+    if (r == at.R_NONE) {
+      if (!initStep()) { ready(); return; }
+      return;
+    }
+    if (r == at.R_WAIT) return;
+    const next = initResult(r);
+    at.done();
+    if (next == NEXT) { phase++; retries = 0; return; }
+    if (next == RETRY) {
+      if (++retries > (phase == 0 ? 20 : 60)) { powerCycle(); return; }
+      m = M_PAUSE;
+      until = now + (phase == 0 ? 200 : 1000);
+      return;
+    }
+    if (next == REFUSED) {
+      refusedCode = phase;
+      say(ascii("network refused us (check SSID/password/APN), phase "), phase);
+      linkLost();
+      m = M_PAUSE;
+      until = now + 10000;
+      return;
+    }
+    if (next == ESCALATE) {
+      if (at.timeouts >= 3) { powerCycle(); return; }
+      if (++retries > 3) { powerCycle(); return; }
+      m = M_PAUSE;
+      until = now + 1000;
+      return;
+    }
+    phase = next;
+    return;
+  }
+  if (m == M_READY) {
+    if (wantOpen && !socketUp) startConnect();
+    return;
+  }
+  if (m == M_CONNECT) { connectStep(r, now); return; }
+  if (m == M_SEND) { sendStep(r); return; }
+  if (m == M_READ || m == M_POLL) { readStep(r); return; }
+  if (m == M_CLOSE) {
+    if (r == at.R_WAIT) return;
+    at.done();
+    socketUp = false;
+    m = M_READY;
+    return;
+  }
+  if (m == M_OPEN) openStep(now);
+}
+
+function ready(): void {
+  m = M_READY;
+  logStart(ascii("modem: ready"));
+  logEnd(LOG_INFO);
+  at.clearUrc(at.U_CONNECT_OK | at.U_CONNECT_FAIL | at.U_CLOSED | at.U_REBOOT);
+}
+
+function startConnect(): void {
+  at.clearUrc(at.U_CONNECT_OK | at.U_CONNECT_FAIL | at.U_CLOSED);
+  ring.clear();
+  peerClosed = false;
+  if (family == FAMILY_SIM) simConnect(host, hostLen, port);
+  else espConnect(host, hostLen, port);
+  m = M_CONNECT;
+  until = millis() + (family == FAMILY_SIM ? 75000 : 20000);
+}
+
+function connectStep(r: i32, now: u32): void {
+  if (r == at.R_ERROR || r == at.R_TIMEOUT) {
+    at.done();
+    connectFailed();
+    return;
+  }
+  if (r == at.R_OK) at.done();
+  if ((at.urc & at.U_CONNECT_FAIL) != 0) { connectFailed(); return; }
+  if ((at.urc & at.U_CONNECT_OK) != 0 && at.idle()) {
+    at.clearUrc(at.U_CONNECT_OK);
+    socketUp = true;
+    connectFails = 0;
+    m = M_OPEN;
+    lastPoll = now;
+    return;
+  }
+  if (<i32>(now - until) > 0) { at.done(); connectFailed(); }
+}
+
+function connectFailed(): void {
+  at.clearUrc(at.U_CONNECT_OK | at.U_CONNECT_FAIL);
+  say(ascii("connect failed, in a row "), ++connectFails);
+  linkLost();
+  if (connectFails >= 2) {
+    // the bearer may be stale (PDP DEACT unseen): re-attach
+    connectFails = 0;
+    startInit(reattachPhase());
+  } else {
+    m = M_READY;
+  }
+}
+
+function openStep(now: u32): void {
+  if (peerClosed && ring.rxUsed() == 0 && (family == FAMILY_SIM || !espPassive || (at.urc & at.U_DATA) == 0)) {
+    socketUp = false;
+    linkLost();
+    if (family == FAMILY_SIM) { simClose(); m = M_CLOSE; } else m = M_READY;
+    return;
+  }
+  if (!wantOpen) { closeSocket(); return; }
+  // several queued MQTT packets go out in one send
+  const n = min(ring.txUsed(), family == FAMILY_SIM ? 1460 : 2048);
+  if (n > 0) {
+    sending = n;
+    sentRaw = 0;
+    if (family == FAMILY_SIM) simSend(n); else espSend(n);
+    m = M_SEND;
+    return;
+  }
+  const room = ring.rxFree();
+  if (room >= 64 && (family == FAMILY_SIM || espPassive)) {
+    if ((at.urc & at.U_DATA) != 0) {
+      at.clearUrc(at.U_DATA);
+      const k = min(room, family == FAMILY_SIM ? 1460 : 2048);
+      if (family == FAMILY_SIM) simRead(k); else espRead(k);
+      m = M_READ;
+      return;
+    }
+    if (now - lastPoll >= C.AT_POLL_MS) {
+      // a notification may have been lost: ask
+      lastPoll = now;
+      if (family == FAMILY_SIM) simPoll(); else espPoll();
+      m = M_POLL;
+    }
+  }
+}
+
+function sendStep(r: i32): void {
+  if (r == at.R_PROMPT) {
+    sentRaw += at.writeRaw(ring.txData() + sentRaw, sending - sentRaw);
+    if (sentRaw == sending) at.awaitSendResult(family == FAMILY_SIM ? 10000 : 5000);
+    return;
+  }
+  if (r == at.R_WAIT) return;
+  at.done();
+  if (r == at.R_OK) {
+    ring.txDrop(sending);
+    at.clearUrc(at.U_SEND_OK);
+    m = M_OPEN;
+    return;
+  }
+  // SEND FAIL / ERROR / timeout: the socket is not usable
+  say(ascii("send failed, result "), r);
+  at.clearUrc(at.U_SEND_FAIL);
+  peerClosed = true;
+  m = M_OPEN;
+  if (r == at.R_TIMEOUT && at.timeouts >= 3) powerCycle();
+}
+
+function readStep(r: i32): void {
+  if (r == at.R_WAIT) return;
+  const wasPoll = m == M_POLL;
+  at.done();
+  m = M_OPEN;
+  if (r == at.R_TIMEOUT) {
+    if (at.timeouts >= 3) powerCycle();
+    return;
+  }
+  if (wasPoll && r == at.R_OK) {
+    const waiting = family == FAMILY_SIM ? simPollResult() : espPollResult();
+    if (waiting > 0) at.setUrc(at.U_DATA);
+  } else if (!wasPoll && r == at.R_OK && family == FAMILY_SIM && at.rxLeft > 0) {
+    at.setUrc(at.U_DATA);
+  } else if (!wasPoll && r == at.R_OK && family == FAMILY_ESP) {
+    // more may be waiting: ask again on the next poll tick
+    lastPoll = 0;
+  }
+}
+
+function closeSocket(): void {
+  if (family == FAMILY_SIM) simClose(); else espClose();
+  m = M_CLOSE;
+}
+
+// ---- the link interface ----
+
+export function modemOpen(h: usize, hl: i32, p: i32): i32 {
+  host = h; hostLen = hl; port = p;
+  wantOpen = true;
+  return 0;
+}
+
+export function modemState(): i32 {
+  if (socketUp && m >= M_OPEN) return LINK_UP;
+  return wantOpen ? LINK_OPENING : LINK_DOWN;
+}
+
+export function modemWrite(p: usize, n: i32): i32 {
+  if (!socketUp) return E.E_LINK_CLOSED;
+  return ring.txPut(p, n);
+}
+
+export function modemRead(p: usize, n: i32): i32 {
+  const k = ring.rxTake(p, n);
+  if (k > 0) return k;
+  if (!socketUp) return E.E_LINK_CLOSED;
+  return 0;
+}
+
+export function modemClose(): void {
+  wantOpen = false;
+  if (socketUp && m == M_OPEN) closeSocket();
+  else socketUp = false;
+}
+
+/** The reason the network refused us (0 none): the bring-up phase. */
+export function modemRefused(): i32 { return refusedCode; }

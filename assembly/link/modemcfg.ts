@@ -1,0 +1,26 @@
+// What the modem drivers are configured with, and the answers a driver's
+// bring-up step gives the common state machine (modem.ts).
+
+/** Go on with the next bring-up phase. */
+export const NEXT = -1;
+/** Try the same phase again after a pause (not registered yet, SIM busy). */
+export const RETRY = -2;
+/** Something is wrong with the module: go up the escalation ladder. */
+export const ESCALATE = -3;
+/** The configuration cannot work (wrong Wi-Fi password): report, retry slowly. */
+export const REFUSED = -4;
+
+export class ModemCfg {
+  apn: usize = 0;
+  apnLen: i32 = 0;
+  apnUser: usize = 0;
+  apnUserLen: i32 = 0;
+  apnPass: usize = 0;
+  apnPassLen: i32 = 0;
+  ssid: usize = 0;
+  ssidLen: i32 = 0;
+  wifiPass: usize = 0;
+  wifiPassLen: i32 = 0;
+}
+
+export const modemCfg = new ModemCfg();

@@ -1,0 +1,94 @@
+// SIM800 / SIM900 driver: bring-up, one TCP socket (id 0) in multi-link
+// mode, quick send (CIPQSEND) and manual receive (CIPRXGET), per the
+// SIMCom AT manuals. The common state machine is in modem.ts.
+import { ascii } from "../mem/ascii";
+import * as at from "./at";
+import { R_OK, R_ERROR, R_TIMEOUT } from "./at";
+import { NEXT, RETRY, ESCALATE, modemCfg } from "./modemcfg";
+
+/** Sends the bring-up command of this phase; false when bring-up is done. */
+export function simInit(phase: i32): bool {
+  switch (phase) {
+    case 0: at.begin(ascii("AT")); at.send(500, 0, false, false); return true;
+    case 1: at.begin(ascii("ATE0")); at.send(1000, 0, false, false); return true;
+    case 2: at.begin(ascii("AT+CMEE=2")); at.send(1000, 0, false, false); return true;
+    case 3: at.begin(ascii("AT+CPIN?")); at.send(5000, ascii("+CPIN:"), false, false); return true;
+    case 4: at.begin(ascii("AT+CREG?")); at.send(2000, ascii("+CREG:"), false, false); return true;
+    case 5: at.begin(ascii("AT+CIPSHUT")); at.send(65000, 0, false, false); return true;
+    case 6: at.begin(ascii("AT+CGATT=1")); at.send(75000, 0, false, false); return true;
+    case 7: at.begin(ascii("AT+CIPMUX=1")); at.send(1000, 0, false, false); return true;
+    case 8: at.begin(ascii("AT+CIPQSEND=1")); at.send(1000, 0, false, false); return true;
+    case 9: at.begin(ascii("AT+CIPRXGET=1")); at.send(1000, 0, false, false); return true;
+    case 10:
+      at.begin(ascii("AT+CSTT="));
+      at.addQuoted(modemCfg.apn, modemCfg.apnLen);
+      at.add(ascii(","));
+      at.addQuoted(modemCfg.apnUser, modemCfg.apnUserLen);
+      at.add(ascii(","));
+      at.addQuoted(modemCfg.apnPass, modemCfg.apnPassLen);
+      at.send(1000, 0, false, false);
+      return true;
+    case 11: at.begin(ascii("AT+CIICR")); at.send(85000, 0, false, false); return true;
+    case 12: at.begin(ascii("AT+CIFSR")); at.send(10000, 0, true, false); return true;
+  }
+  return false;
+}
+
+/** What follows the result of a bring-up phase. */
+export function simInitResult(phase: i32, r: i32): i32 {
+  if (r == R_TIMEOUT) return phase == 0 ? RETRY : ESCALATE;
+  if (phase == 0) return r == R_OK ? NEXT : RETRY;
+  if (phase == 1) { if (r == R_OK) at.setEchoOff(true); return r == R_OK ? NEXT : RETRY; }
+  if (phase == 2) return NEXT; // extended errors are a nicety
+  if (phase == 3) {
+    // "+CPIN: READY"; SIM PIN / NOT READY: wait
+    return r == R_OK && at.infoLen >= 12 && load<u8>(at.info + 7) == 0x52 ? NEXT : RETRY;
+  }
+  if (phase == 4) {
+    const stat = at.field(at.info, at.infoLen, 1);
+    return r == R_OK && (stat == 1 || stat == 5) ? NEXT : RETRY;
+  }
+  if (phase == 5) return NEXT; // SHUT OK, or ERROR when nothing was up
+  return r == R_OK ? NEXT : ESCALATE;
+}
+
+/** The first phase to redo after the bearer was lost (CIPSHUT onwards). */
+export const SIM_REATTACH_PHASE = 5;
+
+export function simConnect(host: usize, hostLen: i32, port: i32): void {
+  at.begin(ascii("AT+CIPSTART=0,\"TCP\","));
+  at.addQuoted(host, hostLen);
+  at.add(ascii(","));
+  at.addInt(port);
+  at.send(2000, 0, false, false);
+}
+
+/** CIPSEND for len bytes: '>' comes first, then the data. */
+export function simSend(len: i32): void {
+  at.begin(ascii("AT+CIPSEND=0,"));
+  at.addInt(len);
+  at.send(5000, 0, false, true);
+}
+
+/** Pulls up to len bytes (the free room of the receive ring). */
+export function simRead(len: i32): void {
+  at.begin(ascii("AT+CIPRXGET=2,0,"));
+  at.addInt(len);
+  at.send(5000, 0, false, false);
+}
+
+/** Asks how much is waiting, in case a +CIPRXGET: 1 was lost. */
+export function simPoll(): void {
+  at.begin(ascii("AT+CIPRXGET=4,0"));
+  at.send(2000, ascii("+CIPRXGET: 4"), false, false);
+}
+
+/** Bytes waiting, from the answer to simPoll(). */
+export function simPollResult(): i32 { return at.field(at.info, at.infoLen, 2); }
+
+export function simClose(): void {
+  at.begin(ascii("AT+CIPCLOSE=0"));
+  at.send(5000, 0, false, false);
+}
+
+export { R_ERROR };
