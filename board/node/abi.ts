@@ -14,6 +14,12 @@ export const CONFIG_KEYS = {
   link: 10,
   telemetry_s: 11,
   telemetry_topic: 12,
+  baud: 13,
+  apn: 14,
+  apn_user: 15,
+  apn_password: 16,
+  ssid: 17,
+  wifi_password: 18,
 } as const;
 
 export const EVENT = {

@@ -27,8 +27,19 @@ export interface Message {
   dup: boolean;
 }
 
+/** The board's UART and modem control pins, as a modem (or its emulator) sees them. */
+export interface Uart {
+  write(data: Uint8Array): number;
+  read(max: number): Uint8Array;
+  setBaud(baud: number): void;
+  gpio(pin: number, level: number): void;
+  onReadable(cb: () => void): void;
+}
+
 export interface HostOptions {
   wasmPath?: string;
+  /** The modem on the UART (--modem); without it the UART is silent. */
+  uart?: Uart;
   config: Config;
   onEvent?: (e: HostEvent) => void;
   onMessage?: (m: Message) => void;
@@ -85,6 +96,7 @@ export class NodeHost {
     const mod = new WebAssembly.Module(bytes);
     const inst = new WebAssembly.Instance(mod, { host: this.imports() });
     this.exports = inst.exports as unknown as Exports;
+    opts.uart?.onReadable(() => this.wake());
   }
 
   private get mem(): Uint8Array {
@@ -98,10 +110,15 @@ export class NodeHost {
   private imports(): Record<string, (...a: number[]) => number | void> {
     return {
       millis: () => (Date.now() - this.t0) >>> 0,
-      uart_write: () => 0,
-      uart_read: () => 0,
-      uart_set_baud: () => {},
-      gpio_write: () => {},
+      uart_write: (p, n) => this.opts.uart?.write(this.mem.slice(p, p + n)) ?? 0,
+      uart_read: (p, max) => {
+        const d = this.opts.uart?.read(max);
+        if (!d || d.length === 0) return 0;
+        this.mem.set(d, p);
+        return d.length;
+      },
+      uart_set_baud: (b) => { this.opts.uart?.setBaud(b); },
+      gpio_write: (pin, level) => { this.opts.uart?.gpio(pin, level); },
       sock_open: (hp, hl, port, flags) => this.sockOpen(this.text(hp, hl), port, flags),
       sock_write: (h, p, n) => this.sockWrite(h, p, n),
       sock_read: (h, p, n) => this.sockRead(h, p, n),
