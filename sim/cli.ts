@@ -3,13 +3,18 @@
 import readline from 'node:readline';
 import { NodeHost, errorName, type Config, type HostEvent, type Message } from '../board/node/host.ts';
 import { startBroker, type EmbeddedBroker } from './broker.ts';
+import { createModem, traceLog, FAULTS, type ModemEmulator, type ModemKind } from './modem/index.ts';
 
-const USAGE = `usage: atmqtt sim [--broker mqtt://host:port | ws://host:port/path] [--modem none] [--client-id ID]
+const USAGE = `usage: atmqtt sim [--broker mqtt://host:port | ws://host:port/path] [--client-id ID]
+  [--modem none|sim800|sim900|esp-at] [--baud N] [--rx-fifo BYTES]
+  [--apn A] [--apn-user U] [--apn-password P] [--ssid S] [--wifi-password W]
+  [--ap-ssid S] [--ap-password W]
   [--username U] [--password P] [--keepalive S] [--clean|--no-clean]
   [--will-topic T --will-payload P --will-qos N --will-retain]
   [--telemetry S] [--trace]
 stdin commands: sub FILTER QOS | unsub FILTER | pub TOPIC QOS RETAIN PAYLOAD...
-  | wait MS | drop | disconnect | connect | quit`;
+  | wait MS | drop | disconnect | connect | fault NAME | quit
+faults (with --modem): ${FAULTS.join(', ')}`;
 
 function emit(o: object): void {
   process.stdout.write(JSON.stringify(o) + '\n');
@@ -26,6 +31,9 @@ interface Args {
   modem: string;
   trace: boolean;
   config: Config;
+  rxFifo?: number;
+  apSsid?: string;
+  apPassword?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -57,11 +65,26 @@ function parseArgs(argv: string[]): Args {
       case '--will-retain': a.config.will_retain = true; break;
       case '--telemetry': a.config.telemetry_s = int(i++, 0, 86400); break;
       case '--trace': a.trace = true; break;
+      case '--baud': a.config.baud = int(i++, 1200, 921600); break;
+      case '--rx-fifo': a.rxFifo = int(i++, 16, 65536); break;
+      case '--apn': a.config.apn = value(i++); break;
+      case '--apn-user': a.config.apn_user = value(i++); break;
+      case '--apn-password': a.config.apn_password = value(i++); break;
+      case '--ssid': a.config.ssid = value(i++); break;
+      case '--wifi-password': a.config.wifi_password = value(i++); break;
+      case '--ap-ssid': a.apSsid = value(i++); break;
+      case '--ap-password': a.apPassword = value(i++); break;
       case '-h': case '--help': process.stdout.write(USAGE + '\n'); process.exit(0);
       default: fail(`unknown argument ${k}`);
     }
   }
-  if (a.modem !== 'none') fail(`--modem ${a.modem}: this build has only --modem none (host sockets)`);
+  if (!['none', 'sim800', 'sim900', 'esp-at'].includes(a.modem)) fail(`--modem ${a.modem}: want none, sim800, sim900 or esp-at`);
+  if (a.modem === 'esp-at') {
+    a.config.ssid ??= 'atmqtt-wifi';
+    a.config.wifi_password ??= 'atmqtt-pass';
+  }
+  if (a.modem === 'sim800' || a.modem === 'sim900') a.config.apn ??= 'internet';
+  if (a.modem !== 'none') a.config.link = a.modem;
   if (a.broker !== undefined && !/^(mqtt:\/\/[^/:]+(:\d+)?\/?|ws:\/\/[^/:]+(:\d+)?(\/\S*)?)$/.test(a.broker)) {
     fail(`--broker ${a.broker}: want mqtt://host[:port] or ws://host[:port]/path`);
   }
@@ -108,7 +131,20 @@ async function main(argv: string[]): Promise<void> {
     emit({ event: 'broker', url, wsUrl: broker.wsUrl });
   }
   const t0 = Date.now();
+  let modem: ModemEmulator | undefined;
+  if (args.modem !== 'none') {
+    modem = createModem({
+      kind: args.modem as ModemKind,
+      baud: Number(args.config.baud ?? 115200),
+      rxFifo: args.rxFifo,
+      apn: String(args.config.apn ?? ''),
+      ssid: args.apSsid ?? String(args.config.ssid ?? ''),
+      wifiPassword: args.apPassword ?? String(args.config.wifi_password ?? ''),
+      log: args.trace ? traceLog((line) => process.stderr.write(line + '\n')) : undefined,
+    });
+  }
   const host = new NodeHost({
+    uart: modem,
     config: { ...args.config, url },
     onEvent: (e) => emit(eventLine(e)),
     onMessage: (m) => emit(messageEvent(m)),
@@ -135,6 +171,7 @@ async function main(argv: string[]): Promise<void> {
       while (host.state() !== 0 && Date.now() < until) await sleep(10);
     }
     host.stop();
+    modem?.close();
     await broker?.close();
     process.exit(0);
   };
@@ -171,6 +208,15 @@ async function main(argv: string[]): Promise<void> {
       case 'drop': host.dropLinks(); break;
       case 'disconnect': host.disconnect(); break;
       case 'connect': host.connect(); break;
+      case 'fault':
+        if (!modem) { emit({ event: 'error', code: 'bad-argument', message: 'fault needs --modem' }); break; }
+        try {
+          modem.fault(rest[0] ?? '');
+          emit({ event: 'fault', name: rest[0] });
+        } catch (e) {
+          emit({ event: 'error', code: 'bad-argument', message: String(e) });
+        }
+        break;
       case 'quit': await finish(false); break;
       default: emit({ event: 'error', code: 'bad-argument', message: `unknown command ${cmd}` });
     }

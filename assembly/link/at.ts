@@ -81,7 +81,7 @@ export function done(): void { result = R_NONE; cmdLen = cmdSent = 0; wantPrompt
 export function begin(s: usize): void { cmdLen = 0; add(s); }
 export function add(s: usize): void { addBytes(s + 1, load<u8>(s)); }
 export function addBytes(p: usize, n: i32): void {
-  for (let i = 0; i < n && cmdLen < C.AT_CMD_BYTES - 1; i++) store<u8>(cmd + cmdLen++, load<u8>(p + i));
+  for (let i = 0; i < n && cmdLen < C.AT_CMD_BYTES - 2; i++) store<u8>(cmd + cmdLen++, load<u8>(p + i));
 }
 /** A quoted string argument. */
 export function addQuoted(p: usize, n: i32): void { add(ascii("\"")); addBytes(p, n); add(ascii("\"")); }
@@ -89,7 +89,7 @@ export function addInt(v: i32): void {
   if (v < 0) { add(ascii("-")); v = -v; }
   let d = 1;
   while (v / d >= 10) d *= 10;
-  while (d > 0 && cmdLen < C.AT_CMD_BYTES - 1) { store<u8>(cmd + cmdLen++, <u8>(48 + (v / d) % 10)); d /= 10; }
+  while (d > 0 && cmdLen < C.AT_CMD_BYTES - 2) { store<u8>(cmd + cmdLen++, <u8>(48 + (v / d) % 10)); d /= 10; }
 }
 
 /**
@@ -97,7 +97,9 @@ export function addInt(v: i32): void {
  * `bare` marks CIFSR (answers with a bare line), `prompt` a send command.
  */
 export function send(timeoutMs: u32, exp: usize, bare: bool, prompt: bool): void {
+  // CR LF: ESP-AT needs both, SIMCom ignores the LF
   store<u8>(cmd + cmdLen++, 0x0D);
+  store<u8>(cmd + cmdLen++, 0x0A);
   cmdSent = 0;
   expect = exp;
   bareLine = bare;
@@ -106,7 +108,7 @@ export function send(timeoutMs: u32, exp: usize, bare: bool, prompt: bool): void
   result = R_WAIT;
   deadline = millis() + timeoutMs;
   logStart(ascii("at> "));
-  logBytes(cmd, cmdLen - 1);
+  logBytes(cmd, cmdLen - 2);
   logEnd(LOG_DEBUG);
   flushCmd();
 }
@@ -178,7 +180,10 @@ export function field(p: usize, n: i32, k: i32): i32 {
 }
 
 function finish(r: i32): void {
-  if (result == R_WAIT || result == R_PROMPT) result = r;
+  if (result == R_WAIT || result == R_PROMPT) {
+    result = r;
+    if (r == R_OK) timeouts = 0; // counts timeouts in a row
+  }
 }
 
 /** A whole line has arrived (without CRLF). */
@@ -322,7 +327,7 @@ export function poll(): void {
   }
   if ((result == R_WAIT || result == R_PROMPT) && <i32>(millis() - deadline) > 0) {
     logStart(ascii("at: timeout "));
-    logBytes(cmd, min(cmdLen - 1, 24));
+    logBytes(cmd, min(cmdLen - 2, 24));
     logEnd(LOG_WARN);
     result = R_TIMEOUT;
     timeouts++;

@@ -33,7 +33,7 @@ const M_POLL = 8;        // asking how much is waiting
 const M_CLOSE = 9;       // CIPCLOSE
 const M_PAUSE = 10;      // waiting before retrying a phase
 
-let m: i32 = M_BOOT;
+let m: i32 = M_READY;
 let phase: i32 = 0;
 let until: u32 = 0;
 let retries: i32 = 0;
@@ -56,7 +56,9 @@ export function modemSelect(f: i32, b: i32): void {
   family = f;
   baud = b;
   uartSetBaud(b);
-  powerCycle();
+  // the module may well be on already: ask before touching PWRKEY, which toggles power
+  at.reset();
+  startInit(0);
 }
 
 function say(s: usize, v: i32): void {
@@ -134,16 +136,36 @@ function urcs(): void {
   }
 }
 
-/** One step of the modem; called on every session poll. */
+/** Runs the modem on every session poll: reads the UART, then steps the
+ * state machine while it makes progress without waiting on the module. */
 export function modemPoll(): void {
   at.poll();
   urcs();
-  const now = millis();
   const lost = at.lostBytes();
   if (lost != lastLost) {
     say(ascii("receive overrun, bytes lost total "), <i32>lost);
     lastLost = lost;
   }
+  for (let k = 0; k < 4; k++) {
+    const before = m;
+    step(millis());
+    if (m == before && !at.idle()) break;
+    if (m == before && (m == M_READY || m == M_OPEN || m == M_PAUSE)) break;
+  }
+}
+
+/** How long the modem can wait before its next step (0: now). */
+export function modemSleep(): u32 {
+  if (m == M_POWER_LOW || m == M_BOOT || m == M_PAUSE) return max(<i32>(until - millis()), 0);
+  if (m == M_OPEN) {
+    if (ring.txUsed() > 0 || (at.urc & at.U_DATA) != 0) return 0;
+    return max(<i32>(lastPoll + C.AT_POLL_MS - millis()), 0);
+  }
+  // a command is in flight: the UART wakes the host; else its deadline
+  return 50;
+}
+
+function step(now: u32): void {
   if (m == M_POWER_LOW) {
     if (<i32>(now - until) < 0) return;
     gpioWrite(C.PIN_PWRKEY, 1);
@@ -173,7 +195,8 @@ export function modemPoll(): void {
     at.done();
     if (next == NEXT) { phase++; retries = 0; return; }
     if (next == RETRY) {
-      if (++retries > (phase == 0 ? 20 : 60)) { powerCycle(); return; }
+      // no answer to AT for ~5 s: off, hung or at another baud rate
+      if (++retries > (phase == 0 ? 8 : 60)) { powerCycle(); return; }
       m = M_PAUSE;
       until = now + (phase == 0 ? 200 : 1000);
       return;

@@ -13,7 +13,7 @@ import * as ob from "./outbox";
 import * as q2 from "./inbound";
 import * as router from "./router";
 import { LINK_UP, LINK_DOWN } from "../link/link";
-import { transportPoll, transportOpen, transportState, transportRead, transportWrite, transportClose, transportError, transportErrorDetail } from "../transport";
+import { transportPoll, transportSleep, transportOpen, transportState, transportRead, transportWrite, transportClose, transportError, transportErrorDetail } from "../transport";
 import { millis, randomFill, hostEvent } from "../host/abi";
 import { EV_CONNECTED, EV_DISCONNECTED, EV_SUBSCRIBED, EV_UNSUBSCRIBED, EV_PUBLISHED, EV_ERROR } from "../host/events";
 import { logStart, logStr, logInt, logEnd, logPtr, logLength, LOG_ERROR, LOG_WARN, LOG_INFO } from "../host/log";
@@ -536,6 +536,11 @@ function receive(now: u32): void {
 
 /** One step of the session; returns how long the host may sleep (ms). */
 export function poll(): u32 {
+  const s = step();
+  return min(s, transportSleep());
+}
+
+function step(): u32 {
   transportPoll();
   const now = millis();
   if (st == ST_IDLE) return C.MAX_SLEEP_MS;

@@ -207,7 +207,9 @@ function onHeadersDone(): i32 {
 function readResponse(): i32 {
   for (let guard = 0; guard < 512; guard++) {
     if (outLen >= C.WS_TX_BYTES) {
-      // a line longer than we keep: only its start matters, keep reading
+      // a line longer than we keep: only its start matters, keep reading;
+      // the last byte moves down so a CR at the cut is still seen before LF
+      store<u8>(out + C.WS_TX_BYTES - 2, load<u8>(out + C.WS_TX_BYTES - 1));
       outLen = C.WS_TX_BYTES - 1;
     }
     const r = linkRead(out + outLen, 1);
@@ -373,28 +375,42 @@ function noteClose(code: i32): void {
   logEnd(LOG_INFO);
 }
 
-/** Reads up to n MQTT bytes out of data frames; 0 when none are waiting. */
+/**
+ * Reads up to n MQTT bytes out of data frames, across frame boundaries;
+ * 0 when none are waiting. Control frames between them are handled here.
+ * Every pass takes bytes from the link or ends a frame, so the loop ends
+ * when the link has nothing more; the guard only bounds one call's work
+ * (a few control frames in a row must not end the read while data waits:
+ * the session would then sleep with bytes unread).
+ */
 export function wsRead(p: usize, n: i32): i32 {
   if (state != W_OPEN) return E.E_LINK_CLOSED;
   if (pongDue || closeDue) { replies(); if (flushOut() < 0 || state != W_OPEN) return E.E_LINK_CLOSED; }
-  for (let guard = 0; guard < 16; guard++) {
+  let got = 0;
+  for (let guard = 0; guard < 4096 && got < n; guard++) {
     if (rstate == R_DATA) {
       if (remaining == 0) { rstate = R_HEADER; hdrGot = 0; hdrNeed = 2; continue; }
-      const r = linkRead(p, min(n, remaining));
-      if (r < 0) return r;
+      const r = linkRead(p + got, min(n - got, remaining));
+      if (r < 0) return got > 0 ? got : r;
+      if (r == 0) break;
       remaining -= r;
+      got += r;
       if (remaining == 0) { rstate = R_HEADER; hdrGot = 0; hdrNeed = 2; }
-      return r;
+      continue;
     }
     if (rstate == R_CONTROL) {
       const r = linkRead(ctrl + ctrlGot, ctrlLen - ctrlGot);
-      if (r <= 0) return r;
+      if (r < 0) return got > 0 ? got : r;
+      if (r == 0) break;
       ctrlGot += r;
-      if (ctrlGot == ctrlLen && onControl() < 0) return E.E_LINK_CLOSED;
+      // a CLOSE or a failed reply ends the link; bytes read before it are
+      // still handed over, the next call reports the end
+      if (ctrlGot == ctrlLen && onControl() < 0) return got > 0 ? got : E.E_LINK_CLOSED;
       continue;
     }
     const r = linkRead(hdr + hdrGot, hdrNeed - hdrGot);
-    if (r <= 0) return r;
+    if (r < 0) return got > 0 ? got : r;
+    if (r == 0) break;
     hdrGot += r;
     if (hdrGot < hdrNeed) continue;
     if (hdrNeed == 2) {
@@ -402,11 +418,11 @@ export function wsRead(p: usize, n: i32): i32 {
       const extra = (l7 == 126 ? 2 : l7 == 127 ? 8 : 0) + ((load<u8>(hdr + 1) & 0x80) != 0 ? 4 : 0);
       if (extra > 0) { hdrNeed += extra; continue; }
     }
-    if (onHeader() < 0) return E.E_LINK_CLOSED;
+    if (onHeader() < 0) return got > 0 ? got : E.E_LINK_CLOSED;
     hdrGot = 0;
     hdrNeed = 2;
   }
-  return 0;
+  return got;
 }
 
 export function wsClose(): void {
