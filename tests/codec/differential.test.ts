@@ -111,7 +111,13 @@ describe("(a) atmqtt encode* -> mqtt-packet parser", () => {
     normal();
     const seenCmd = new Map<string, number>();
     const seenLen = new Map<number, number>();
+    const seen = new Set<string>(); // will/user/password combinations, empty payloads, UTF-8 widths
     fc.assert(fc.property(anyPacket, (m) => {
+      if (m.cmd === "connect") seen.add(`connect will=${m.will !== null} user=${m.username !== null} pass=${m.password !== null}`);
+      if (m.cmd === "publish") {
+        if (m.payload.length === 0) seen.add("empty payload");
+        for (const ch of m.topic) seen.add(`topic utf8 ${Buffer.byteLength(ch)}`);
+      }
       const { r, bytes } = atmqttEncode(h, m);
       assert.ok(r > 0, `encode ${m.cmd} failed: ${r}`);
       // byte-exact against mqtt-packet's own encoding of the same packet
@@ -132,6 +138,12 @@ describe("(a) atmqtt encode* -> mqtt-packet parser", () => {
     t.diagnostic(`remaining-length bytes: ${JSON.stringify(Object.fromEntries(seenLen))}`);
     assert.deepEqual([...seenCmd.keys()].sort(), [...CMD].sort(), "every packet type generated");
     for (const n of [1, 2, 3]) assert.ok((seenLen.get(n) ?? 0) > 0, `${n}-byte remaining lengths generated`);
+    for (const w of [false, true]) {
+      for (const [u, pw] of [[false, false], [true, false], [true, true]]) {
+        assert.ok(seen.has(`connect will=${w} user=${u} pass=${pw}`), `CONNECT will=${w} user=${u} pass=${pw} generated`);
+      }
+    }
+    for (const k of ["empty payload", "topic utf8 1", "topic utf8 2", "topic utf8 3", "topic utf8 4"]) assert.ok(seen.has(k), k);
   });
 });
 
@@ -353,7 +365,7 @@ describe("malformed input: errors, never a trap", () => {
       assert.equal(error, null, `atmqtt accepted what mqtt-packet refuses (${again.toString("hex")}): ${error?.message}`);
       assert.equal(packets.length, 1);
       assert.deepEqual(fromMqtt(packets[0]), fromDecoded(h.decoded()));
-    }), { numRuns: 5000 });
+    }), { numRuns: 20000 });
   });
 
   test("a 5-byte remaining length is refused (mqtt-packet agrees)", () => {

@@ -87,7 +87,9 @@ function newestSource(): number {
 
 function ensureBuilt(): void {
   if (existsSync(wasmPath) && statSync(wasmPath).mtimeMs >= newestSource()) return;
-  execFileSync(join(root, "node_modules", ".bin", "asc"), ["tests/harness/codec.ts", "--target", "harness"], {
+  const args = ["tests/harness/codec.ts", "--target", "harness"];
+  if (existsSync(join(root, "scripts", "ascii-transform.mjs"))) args.push("--transform", "./scripts/ascii-transform.mjs"); // as build:test
+  execFileSync(join(root, "node_modules", ".bin", "asc"), args, {
     cwd: root,
     stdio: "inherit",
   });
