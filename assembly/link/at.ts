@@ -69,6 +69,9 @@ export let echoOff: bool = false;
 export let timeouts: i32 = 0;
 export function clearTimeouts(): void { timeouts = 0; }
 let sinceTx: u32 = 0;
+let crlf: bool = false;
+/** Commands end in CR LF (ESP-AT) or CR alone (SIMCom). */
+export function setCrLf(on: bool): void { crlf = on; }
 
 export function lostBytes(): u32 { return lost; }
 export function state(): i32 { return result; }
@@ -97,9 +100,10 @@ export function addInt(v: i32): void {
  * `bare` marks CIFSR (answers with a bare line), `prompt` a send command.
  */
 export function send(timeoutMs: u32, exp: usize, bare: bool, prompt: bool): void {
-  // CR LF: ESP-AT needs both, SIMCom ignores the LF
+  // ESP-AT wants CR LF; SIMCom ends a command at CR (an LF after CIPSEND's
+  // CR could be taken for the first data byte)
   store<u8>(cmd + cmdLen++, 0x0D);
-  store<u8>(cmd + cmdLen++, 0x0A);
+  if (crlf) store<u8>(cmd + cmdLen++, 0x0A);
   cmdSent = 0;
   expect = exp;
   bareLine = bare;
@@ -108,7 +112,7 @@ export function send(timeoutMs: u32, exp: usize, bare: bool, prompt: bool): void
   result = R_WAIT;
   deadline = millis() + timeoutMs;
   logStart(ascii("at> "));
-  logBytes(cmd, cmdLen - 2);
+  logBytes(cmd, cmdLen - (crlf ? 2 : 1));
   logEnd(LOG_DEBUG);
   flushCmd();
 }
@@ -327,7 +331,7 @@ export function poll(): void {
   }
   if ((result == R_WAIT || result == R_PROMPT) && <i32>(millis() - deadline) > 0) {
     logStart(ascii("at: timeout "));
-    logBytes(cmd, min(cmdLen - 2, 24));
+    logBytes(cmd, min(cmdLen - 1, 24));
     logEnd(LOG_WARN);
     result = R_TIMEOUT;
     timeouts++;

@@ -55,6 +55,7 @@ let port: i32 = 0;
 export function modemSelect(f: i32, b: i32): void {
   family = f;
   baud = b;
+  at.setCrLf(f == FAMILY_ESP);
   uartSetBaud(b);
   // the module may well be on already: ask before touching PWRKEY, which toggles power
   at.reset();
@@ -103,6 +104,8 @@ function initResult(r: i32): i32 {
 
 function reattachPhase(): i32 { return family == FAMILY_SIM ? SIM_REATTACH_PHASE : ESP_REATTACH_PHASE; }
 
+function bringingUp(): bool { return m <= M_INIT || m == M_PAUSE; }
+
 /** Handles URCs between steps (never from inside the reader). */
 function urcs(): void {
   const u = at.urc;
@@ -113,7 +116,7 @@ function urcs(): void {
     powerCycle();
     return;
   }
-  if ((u & at.U_REBOOT) != 0 && m < M_READY) at.clearUrc(at.U_REBOOT); // boot lines during bring-up
+  if ((u & at.U_REBOOT) != 0 && bringingUp()) at.clearUrc(at.U_REBOOT); // boot lines during bring-up
   else if ((u & at.U_REBOOT) != 0) {
     at.clearUrc(-1);
     say(ascii("module restarted, re-initialising; state "), m);
@@ -125,7 +128,7 @@ function urcs(): void {
   }
   if ((u & at.U_PDP_DEACT) != 0) {
     at.clearUrc(at.U_PDP_DEACT);
-    if (m >= M_READY) {
+    if (!bringingUp()) {
       say(ascii("bearer lost (PDP DEACT / WIFI DISCONNECT), state "), m);
       linkLost();
       startInit(reattachPhase());

@@ -110,6 +110,7 @@ export function stop(): void {
 /** A link failure: reported with the transport's own error when it has one
  * (a refused WebSocket upgrade, a CLOSE from the server...). */
 function linkFailed(code: i32): void {
+  if (st == ST_CLOSING) { fail(code); return; } // the broker closing after DISCONNECT is the plan
   const te = transportError();
   if (te != 0) {
     error(te, transportErrorDetail());
@@ -511,7 +512,8 @@ function onTooLarge(first: u8): void {
 /** Reads and handles whole packets while TX has room for their acks. */
 function receive(now: u32): void {
   for (let guard = 0; guard < 64; guard++) {
-    if (st != ST_CONNECTED && st != ST_CONNACK && st != ST_CLOSING) return;
+    // nothing is read after DISCONNECT: no ack may follow it (3.14.4-1)
+    if (st != ST_CONNECTED && st != ST_CONNACK) return;
     if (txFree() < 8) return;
     const want = parser.need();
     const r = transportRead(parser.dest(), want);
