@@ -370,7 +370,12 @@ function onPacket(now: u32): void {
     onTooLarge(first);
     return;
   }
-  const r = D.decodePacket(first, rx, parser.length());
+  const r = D.decodeFromServer(first, rx, parser.length());
+  if (r == E.E_UNEXPECTED) {
+    error(E.E_UNEXPECTED, type);
+    fail(E.E_UNEXPECTED);
+    return;
+  }
   if (r != E.OK) {
     error(E.E_MALFORMED, type);
     fail(E.E_MALFORMED);

@@ -1,7 +1,7 @@
 // Packet decoder: checks one complete packet (first byte + body) against
 // the spec and leaves its fields in the globals below. Pointers refer into
 // the caller's body buffer. Returns OK or a negative error; never traps.
-import { OK, E_MALFORMED, E_BAD_QOS } from "../../errors";
+import { OK, E_MALFORMED, E_BAD_QOS, E_UNEXPECTED } from "../../errors";
 import * as T from "./constants";
 import { checkTopicName, validUtf8 } from "./utf8";
 import { checkFilterList } from "./encode";
@@ -54,7 +54,38 @@ function field(): bool {
   return true;
 }
 
+/** Any of the 14 packet types (a broker's view, and the tests'). */
 export function decodePacket(first: u8, body: usize, len: i32): i32 {
+  const type = first >> 4;
+  if (type == T.CONNECT && (first & 0x0F) == 0) {
+    pkType = type;
+    pkFlags = 0;
+    packetId = 0;
+    return decodeConnect(body, len);
+  }
+  if (type == T.SUBSCRIBE || type == T.UNSUBSCRIBE) {
+    const r = decodeFromServer(first, body, len);
+    if (r != E_UNEXPECTED) return r;
+    if (len < 2) return E_MALFORMED;
+    packetId = get16(body);
+    if (packetId == 0) return E_MALFORMED;
+    payload = body + 2;
+    payloadLen = len - 2;
+    const c = checkFilterList(payload, payloadLen, type == T.SUBSCRIBE);
+    if (c < 0) return c;
+    count = c;
+    return OK;
+  }
+  const r = decodeFromServer(first, body, len);
+  return r == E_UNEXPECTED ? OK : r; // PINGREQ, DISCONNECT: nothing to read
+}
+
+/**
+ * The packets a client can receive. Those only a client sends (CONNECT,
+ * SUBSCRIBE, UNSUBSCRIBE, PINGREQ, DISCONNECT) give E_UNEXPECTED once their
+ * fixed header checks out; the firmware links none of their decoders.
+ */
+export function decodeFromServer(first: u8, body: usize, len: i32): i32 {
   const type = first >> 4;
   const flags = first & 0x0F;
   pkType = type;
@@ -63,7 +94,8 @@ export function decodePacket(first: u8, body: usize, len: i32): i32 {
   if (type == T.PUBLISH) return decodePublish(flags, body, len);
   if (type < T.CONNECT || type > T.DISCONNECT) return E_MALFORMED;
   if (flags != T.requiredFlags(type)) return E_MALFORMED; // 3.2.2.2
-  if (type == T.CONNECT) return decodeConnect(body, len);
+  if (type == T.CONNECT || type == T.SUBSCRIBE || type == T.UNSUBSCRIBE) return E_UNEXPECTED;
+  if (type == T.PINGREQ || type == T.DISCONNECT) return len == 0 ? E_UNEXPECTED : E_MALFORMED;
   if (type == T.CONNACK) {
     if (len != 2) return E_MALFORMED;
     const f = load<u8>(body);
@@ -76,14 +108,6 @@ export function decodePacket(first: u8, body: usize, len: i32): i32 {
   if (len < 2) return E_MALFORMED;
   packetId = get16(body);
   if (packetId == 0) return E_MALFORMED;
-  if (type == T.SUBSCRIBE || type == T.UNSUBSCRIBE) {
-    payload = body + 2;
-    payloadLen = len - 2;
-    const c = checkFilterList(payload, payloadLen, type == T.SUBSCRIBE);
-    if (c < 0) return c;
-    count = c;
-    return OK;
-  }
   if (type == T.SUBACK) {
     if (len < 3) return E_MALFORMED;
     payload = body + 2;
