@@ -18,8 +18,24 @@ function bytesOf(literal) {
   return [out.length, ...out];
 }
 
+/**
+ * All texts of one file go into one static blob (one data segment, not one
+ * per text: each segment costs bytes of its own in the module), and each
+ * call becomes the blob's address plus the text's offset.
+ */
 export function rewrite(text) {
-  return text.replace(CALL, (_m, lit) => `memory.data<u8>([${bytesOf(lit).join(',')}])`);
+  const blob = [];
+  const seen = new Map();
+  const out = text.replace(CALL, (_m, lit) => {
+    let off = seen.get(lit);
+    if (off === undefined) {
+      off = blob.length;
+      seen.set(lit, off);
+      blob.push(...bytesOf(lit));
+    }
+    return `(__ascii + ${off})`;
+  });
+  return `const __ascii: usize = memory.data<u8>([${blob.join(',')}]);\n` + out;
 }
 
 export default class AsciiTransform {
