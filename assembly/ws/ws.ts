@@ -325,6 +325,8 @@ function onHeader(): i32 {
   let len: i64 = <i64>(b1 & 0x7F);
   if (len == 126) len = (<i64>load<u8>(hdr + 2) << 8) | load<u8>(hdr + 3);
   else if (len == 127) {
+    // RFC 6455 5.2: the most significant bit of a 64-bit length must be 0
+    if ((load<u8>(hdr + 2) & 0x80) != 0) return failWith(E.E_WS_FRAME, op);
     len = 0;
     for (let i = 2; i < 10; i++) len = (len << 8) | load<u8>(hdr + i);
   }
