@@ -197,8 +197,9 @@ export function okResponse(req: UpgradeRequest, extra: string[] = []): string {
 export type Framing =
   /** one binary frame per chunk the broker writes */
   | { kind: 'whole' }
-  /** each chunk one message in `size`-byte fragments (BINARY, CONTINUATION..., FIN); optionally a PING after every fragment but the last */
-  | { kind: 'fragments'; size: number; pings?: boolean }
+  /** each chunk one message in `size`-byte fragments (BINARY, CONTINUATION..., FIN); optionally a PING after
+   *  every fragment but the last, or empty frames (an empty BINARY message first, an empty CONTINUATION after each fragment but the last) */
+  | { kind: 'fragments'; size: number; pings?: boolean; empties?: boolean }
   /** each chunk cut into `size`-byte complete binary messages */
   | { kind: 'frames'; size: number }
   /** bytes collected and sent as one frame once `minBytes` are waiting (then framed by `then`) or `ms` after the first */
@@ -374,10 +375,12 @@ export class HostileConn {
         break;
       case 'fragments': {
         const n = Math.ceil(chunk.length / framing.size);
+        if (framing.empties) this.dataFrame(OP.binary, true, Buffer.alloc(0), from);
         for (let i = 0; i < n; i++) {
           const piece = chunk.subarray(i * framing.size, (i + 1) * framing.size);
           this.dataFrame(i === 0 ? OP.binary : OP.cont, i === n - 1, piece, from + i * framing.size);
           if (framing.pings && i < n - 1) this.ping();
+          if (framing.empties && i < n - 1) this.dataFrame(OP.cont, false, Buffer.alloc(0), from + (i + 1) * framing.size);
         }
         break;
       }

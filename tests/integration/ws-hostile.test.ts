@@ -175,6 +175,13 @@ describe('hostile WebSocket server: framing the device must take', () => {
     assert.ok(Date.now() - t0 < 6000, `took ${Date.now() - t0} ms`);
   });
 
+  test('empty frames: a zero-length BINARY message before each, empty CONTINUATIONs between fragments', async (t) => {
+    const { conn } = await traffic(t, { framing: { kind: 'fragments', size: 16, empties: true } });
+    const empty = conn.serverFrames.filter((f) => f.to === f.from);
+    assert.ok(empty.filter((f) => f.opcode === OP.binary && f.fin).length > 20, 'empty whole messages');
+    assert.ok(empty.filter((f) => f.opcode === OP.cont && !f.fin).length > 100, 'empty continuations');
+  });
+
   test('several MQTT packets in one frame', async (t) => {
     const { conn } = await traffic(t, { framing: { kind: 'batch', ms: 25 } });
     const counts = conn.packetsPerFrame();
@@ -223,6 +230,27 @@ describe('hostile WebSocket server: framing the device must take', () => {
     });
     assert.ok(conn.pongs.length >= 1, 'the PING right after the headers was answered');
     assert.ok(conn.pongs[0].payload.equals(ping));
+  });
+});
+
+describe('hostile WebSocket server: the request', () => {
+  test('a URL without a path asks for /; the request line and headers are exact', async (t) => {
+    const broker = await aedes(t);
+    const server = await hostile(t, { broker: broker.aedes });
+    const s = new Scope(t);
+    const sim = s.sim(['--broker', `ws://127.0.0.1:${server.port}`, '--client-id', uniqueId('hp'), '--keepalive', '30']);
+    await sim.waitFor(is.connected(false), 8000);
+    const r = server.conns[0].request!;
+    assert.equal(r.requestLine, 'GET / HTTP/1.1');
+    assert.equal(r.headers.host, `127.0.0.1:${server.port}`);
+    assert.equal(r.headers['sec-websocket-protocol'], 'mqtt');
+    assert.equal(r.headers['sec-websocket-version'], '13');
+    assert.equal(Buffer.from(r.key, 'base64').length, 16);
+    // nothing but these headers, each once
+    const names = r.raw.split('\r\n').slice(1).filter((l) => l !== '').map((l) => l.slice(0, l.indexOf(':')).toLowerCase());
+    assert.deepEqual(names.sort(), ['connection', 'host', 'sec-websocket-key', 'sec-websocket-protocol', 'sec-websocket-version', 'upgrade']);
+    assert.ok(r.raw.endsWith('\r\n\r\n'));
+    assert.equal(await sim.endAndExit(10000), 0);
   });
 });
 
