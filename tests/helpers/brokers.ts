@@ -55,7 +55,10 @@ class AedesFixture implements BrokerFixture {
   private b: EmbeddedBroker | null;
   readonly port: number;
   private constructor(b: EmbeddedBroker) { this.b = b; this.port = b.port; }
-  static async create(): Promise<AedesFixture> { return new AedesFixture(await startBroker(0)); }
+  static async create(): Promise<AedesFixture> {
+    // WebSocket side on a free port too: the default (8080) may be taken
+    return new AedesFixture(await startBroker(0, 0));
+  }
   get url(): string { return `mqtt://127.0.0.1:${this.port}`; }
   connections(): number { return -1; }
   async stop(): Promise<void> {
@@ -66,7 +69,7 @@ class AedesFixture implements BrokerFixture {
   async start(): Promise<void> {
     if (this.b) return;
     for (let attempt = 0; ; attempt++) {
-      const b = await startBroker(this.port);
+      const b = await startBroker(this.port, 0);
       if (b.port === this.port) { this.b = b; return; }
       await b.close();
       if (attempt >= 10) throw new Error(`aedes: port ${this.port} not free again`);

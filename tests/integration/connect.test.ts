@@ -54,6 +54,31 @@ for (const kind of BROKER_KINDS) {
     });
   });
 
+  describe(`end of input (${kind})`, () => {
+    test('drains outstanding QoS 1 and 2 publishes, then DISCONNECT, exit 0', async (t) => {
+      const s = new Scope(t);
+      const broker = await s.broker(kind);
+      const base = uniqueId('drain');
+      const peer = await s.peer(broker.url);
+      await peer.subscribe(`${base}/#`, 2);
+      const sim = s.sim(['--broker', broker.url]);
+      await sim.waitFor(is.connected(), 5000);
+      const lines: string[] = [];
+      for (let i = 0; i < 10; i++) lines.push(`pub ${base}/1 1 0 d1-${i}`, `pub ${base}/2 2 0 d2-${i}`);
+      sim.sendAll(lines);
+      const code = await sim.endAndExit(20000);
+      assert.equal(code, 0, sim.describe());
+      assert.equal(sim.count(is.published(`${base}/1`, 1)), 10, sim.describe());
+      assert.equal(sim.count(is.published(`${base}/2`, 2)), 10, sim.describe());
+      const last = sim.events[sim.events.length - 1];
+      assert.deepEqual([last.event, last.reason], ['disconnected', 'requested'], 'DISCONNECT after the flows');
+      await peer.waitForMessages((topic) => topic.startsWith(`${base}/`), 20, 3000);
+      await sleep(200);
+      assert.deepEqual(peer.on(`${base}/1`).map((m) => m.text), Array.from({ length: 10 }, (_, i) => `d1-${i}`));
+      assert.deepEqual(peer.on(`${base}/2`).map((m) => m.text), Array.from({ length: 10 }, (_, i) => `d2-${i}`));
+    });
+  });
+
   describe(`authentication (${kind})`, () => {
     const users = { dev: 's3cret' };
 
