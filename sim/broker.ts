@@ -42,6 +42,9 @@ export async function startBroker(port = 1883, wsPort = 8080): Promise<EmbeddedB
   const aedes = await Aedes.createBroker();
   const server = net.createServer(aedes.handle);
   const httpServer = http.createServer((_req, res) => { res.writeHead(404); res.end(); });
+  const bound = await listenOrAny(server, port);
+  const wsBound = await listenOrAny(httpServer, wsPort);
+  // attached once bound: a WebSocketServer re-throws its server's listen errors
   const wss = new WebSocketServer({
     server: httpServer,
     path: '/mqtt',
@@ -50,8 +53,6 @@ export async function startBroker(port = 1883, wsPort = 8080): Promise<EmbeddedB
   wss.on('connection', (socket, req) => {
     aedes.handle(createWebSocketStream(socket) as unknown as net.Socket, req);
   });
-  const bound = await listenOrAny(server, port);
-  const wsBound = await listenOrAny(httpServer, wsPort);
   return {
     url: `mqtt://127.0.0.1:${bound}`,
     port: bound,

@@ -169,6 +169,8 @@ export function modemSleep(): u32 {
 }
 
 function step(now: u32): void {
+  // a module that ignores three commands in a row is hung: power cycle
+  if (at.timeouts >= 3 && m > M_BOOT && at.idle()) { powerCycle(); return; }
   if (m == M_POWER_LOW) {
     if (<i32>(now - until) < 0) return;
     gpioWrite(C.PIN_PWRKEY, 1);
