@@ -205,7 +205,9 @@ async function main(argv: string[]): Promise<void> {
         break;
       }
       case 'wait': await sleep(Number(rest[0] ?? 0)); break;
-      case 'drop': host.dropLinks(); break;
+      // a lost network: host sockets reset; through a modem the bearer goes
+      // (+PDP: DEACT / WIFI DISCONNECT) and its sockets with it
+      case 'drop': if (modem) modem.fault('pdp-deact'); else host.dropLinks(); break;
       case 'disconnect': host.disconnect(); break;
       case 'connect': host.connect(); break;
       case 'fault':
