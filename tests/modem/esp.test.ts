@@ -17,8 +17,7 @@ async function sendData(d: ModemDevice, id: number, data: Buffer | string): Prom
   d.skip();
   const mark = d.cursor;
   d.send(b);
-  await d.expect(/\r\nSEND (OK|FAIL)\r\n/);
-  const text = d.text(mark);
+  const text = await d.expect(/\r\nSEND (OK|FAIL)\r\n/);
   d.cursor = mark;
   return text;
 }
@@ -49,8 +48,8 @@ describe('ESP8266 boot and Wi-Fi', () => {
   });
 
   test('CWJAP: wrong password +CWJAP:2 FAIL, unknown SSID +CWJAP:3 FAIL, busy p... meanwhile, then joined', async (t) => {
-    const d = device(t, { kind: 'esp-at', ssid: 'home', wifiPassword: 'secret' });
-    await d.expect('ready');
+    const d = device(t, { kind: 'esp-at', ssid: 'home', wifiPassword: 'secret', timing: { ...FAST, cwjapMs: 400 } });
+    await d.expect('ready\r\n');
     await d.cmd('ATE0');
     await d.cmd('AT+CWMODE=1');
     assert.equal(await d.cmd('AT+CWJAP="home","wrong"'), '\r\n+CWJAP:2\r\n\r\nFAIL\r\n');
@@ -291,7 +290,7 @@ describe('ESP8266 faults', () => {
 
   test('slow: CWJAP takes slowFactor × 15 s longer; clear ends it', async (t) => {
     const d = device(t, { kind: 'esp-at', slowFactor: 0.02 });
-    await d.expect('ready');
+    await d.expect('ready\r\n');
     await d.cmd('ATE0');
     await d.cmd('AT+CWMODE=1');
     d.modem.fault('slow');

@@ -11,9 +11,9 @@ import {
 describe('SIM800 boot and basics', () => {
   test('power-on garbage, boot URCs, echo on by default, ATE0, unknown command', async (t) => {
     const d = device(t, { kind: 'sim800', timing: {} }); // the default (realistic) boot timing
-    const boot = await d.expect('SMS Ready', 3000);
+    const boot = await d.expect('SMS Ready\r\n', 3000);
     assert.ok(boot.startsWith('\x00IIII\xff\xff\xff\xff'), JSON.stringify(boot));
-    assert.equal(boot.slice(9), '\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n\r\nCall Ready\r\n\r\nSMS Ready');
+    assert.equal(boot.slice(9), '\r\nRDY\r\n\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n\r\nCall Ready\r\n\r\nSMS Ready\r\n');
     assert.equal(await d.cmd('AT'), 'AT\r\r\nOK\r\n', 'echo is on after power-on');
     assert.equal(await d.cmd('ATE0'), 'ATE0\r\r\nOK\r\n');
     assert.equal(await d.cmd('AT'), '\r\nOK\r\n');
@@ -30,7 +30,7 @@ describe('SIM800 boot and basics', () => {
     await d.expect('OK');
     assert.match(await d.cmd('AT+CREG?'), /\+CREG: 0,2\r\n\r\nOK/);
     assert.match(await d.cmd('AT+CGATT?'), /\+CGATT: 0/);
-    await d.expect('SMS Ready', 3000);
+    await d.expect('SMS Ready\r\n', 3000);
     assert.match(await d.cmd('AT+CREG?'), /\+CREG: 0,1\r\n\r\nOK/);
     assert.match(await d.cmd('AT+CGREG?'), /\+CGREG: 0,1/);
     assert.match(await d.cmd('AT+CGATT?'), /\+CGATT: 1/);
@@ -39,7 +39,7 @@ describe('SIM800 boot and basics', () => {
   test('SIM900: no garbage, no SSL, ids 0-7', async (t) => {
     const echo = await startEcho(t);
     const d = device(t, { kind: 'sim900' });
-    const boot = await d.expect('SMS Ready');
+    const boot = await d.expect('SMS Ready\r\n');
     assert.ok(boot.startsWith('\r\nRDY\r\n'), JSON.stringify(boot));
     await simBringUp(d);
     assert.equal(await d.cmd('AT+CIPSSL=1'), '\r\nERROR\r\n');
@@ -59,7 +59,7 @@ describe('SIM800 state gating', () => {
   test('out-of-order commands get ERROR; CIFSR has no OK; CIPSTATUS puts OK first', async (t) => {
     const echo = await startEcho(t);
     const d = device(t, { kind: 'sim800' });
-    await d.expect('SMS Ready');
+    await d.expect('SMS Ready\r\n');
     await d.cmd('ATE0');
     await sleep(60);
     assert.equal(await d.cmd('AT+CIICR'), '\r\nERROR\r\n', 'CIICR needs IP START');
@@ -144,7 +144,7 @@ describe('SIM800 state gating', () => {
 
   test('requireApn: CSTT with another APN is OK, CIICR fails into PDP DEACT', async (t) => {
     const d = device(t, { kind: 'sim800', apn: 'good.apn', requireApn: true });
-    await d.expect('SMS Ready');
+    await d.expect('SMS Ready\r\n');
     await d.cmd('ATE0');
     await sleep(50);
     assert.equal(await d.cmd('AT+CSTT="bad.apn"'), '\r\nOK\r\n');
@@ -274,7 +274,7 @@ describe('UART pacing and the device RX FIFO', () => {
 
   test('rxFifo: bytes beyond the FIFO are lost and counted when the device does not read', async (t) => {
     const d = device(t, { kind: 'sim800', rxFifo: 64 });
-    await d.expect('SMS Ready');
+    await d.expect('SMS Ready\r\n');
     d.paused = true;
     d.send('AT+GMR\r'); // echo (7) + revision line + OK
     await sleep(100);
@@ -299,7 +299,7 @@ describe('UART pacing and the device RX FIFO', () => {
 
   test('AT+IPR switches the modem rate after its OK; a device left at the old rate reads garbage', async (t) => {
     const d = device(t, { kind: 'sim800' });
-    await d.expect('SMS Ready');
+    await d.expect('SMS Ready\r\n');
     await d.cmd('ATE0');
     assert.equal(await d.cmd('AT+IPR=9600'), '\r\nOK\r\n');
     await sleep(20);
@@ -412,7 +412,7 @@ describe('SIM800 faults', () => {
     d.modem.gpio(4, 0);
     await sleep(1050);
     d.modem.gpio(4, 1); // and on again
-    await d.expect('SMS Ready');
+    await d.expect('SMS Ready\r\n');
     assert.equal(await d.cmd('AT'), 'AT\r\r\nOK\r\n');
     // a powered module: a PWRKEY pulse is a normal power down
     d.modem.gpio(4, 0);
@@ -427,18 +427,18 @@ describe('SIM800 faults', () => {
     d.modem.gpio(4, 0);
     await sleep(1050);
     d.modem.gpio(4, 1);
-    await d.expect('SMS Ready');
+    await d.expect('SMS Ready\r\n');
     d.modem.fault('hang');
     d.modem.gpio(5, 0);
     await sleep(20);
     d.modem.gpio(5, 1);
-    const boot = await d.expect('SMS Ready');
+    const boot = await d.expect('SMS Ready\r\n');
     assert.match(boot, /RDY/);
   });
 
   test('slow: responses come after slowFactor × the manual max time', async (t) => {
     const d = device(t, { kind: 'sim800', slowFactor: 0.01 });
-    await d.expect('SMS Ready');
+    await d.expect('SMS Ready\r\n');
     await d.cmd('ATE0');
     await sleep(50);
     d.modem.fault('slow');
