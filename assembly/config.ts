@@ -10,8 +10,11 @@ export const OUTBOX_BYTES: i32 = 4096;
 export const OUTBOX_SLOTS: i32 = 24;
 /** Packets sent and not yet acknowledged, at most. */
 export const MAX_INFLIGHT: i32 = 8;
-/** Inbound QoS 2 packet ids remembered between PUBREC and PUBREL. */
-export const QOS2_IN_SLOTS: i32 = 16;
+/** Inbound QoS 2 packet ids remembered between PUBREC and PUBREL. MQTT
+ * 3.1.1 lets the broker send as many as it likes (Mosquitto's default
+ * max_inflight_messages is 20); past this the client reconnects and the
+ * broker resends the rest of the session. */
+export const QOS2_IN_SLOTS: i32 = 64;
 /** Subscriptions the router keeps (and renews on a new session). */
 export const ROUTER_SLOTS: i32 = 8;
 /** Bytes for all router filters together. */

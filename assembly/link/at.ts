@@ -249,7 +249,7 @@ function onLine(): void {
     return;
   }
   if (startsWith(ascii("ERROR")) || startsWith(ascii("+CME ERROR")) || startsWith(ascii("+CMS ERROR")) || startsWith(ascii("FAIL"))) {
-    copyInfo();
+    if (infoLen == 0) copyInfo(); // keep an earlier reason line (+CWJAP:2 before FAIL)
     finish(R_ERROR);
     return;
   }

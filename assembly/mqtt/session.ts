@@ -366,7 +366,8 @@ function resume(sessionPresent: bool): void {
 function onPacket(now: u32): void {
   const first = parser.first;
   const type = first >> 4;
-  if (parser.truncated()) {
+  // the same limit both ways: the whole packet, fixed header included
+  if (parser.truncated() || 1 + varintSize(parser.remaining) + parser.remaining > C.MAX_PACKET) {
     onTooLarge(first);
     return;
   }
@@ -505,7 +506,7 @@ function onTooLarge(first: u8): void {
   const qos = (first >> 1) & 3;
   const tl = (<i32>load<u8>(rx) << 8) | load<u8>(rx + 1);
   stats.bump(stats.DROPPED);
-  error(E.E_PACKET_TOO_LARGE, parser.remaining);
+  error(E.E_PACKET_TOO_LARGE, 1 + varintSize(parser.remaining) + parser.remaining);
   if (qos == 0 || 4 + tl > parser.length()) return;
   const id = (<i32>load<u8>(rx + 2 + tl) << 8) | load<u8>(rx + 3 + tl);
   if (id == 0) return;
@@ -515,28 +516,31 @@ function onTooLarge(first: u8): void {
 }
 
 /** Reads and handles whole packets while TX has room for their acks. */
-function receive(now: u32): void {
-  for (let guard = 0; guard < 64; guard++) {
+/** Reads and handles packets; true when it stopped with bytes maybe still
+ * waiting (its share of the step used up, or TX full): the host must not sleep. */
+function receive(now: u32): bool {
+  for (let guard = 0; guard < 96; guard++) {
     // nothing is read after DISCONNECT: no ack may follow it (3.14.4-1)
-    if (st != ST_CONNECTED && st != ST_CONNACK) return;
-    if (txFree() < 8) return;
+    if (st != ST_CONNECTED && st != ST_CONNACK) return false;
+    if (txFree() < 8) return true;
     const want = parser.need();
     const r = transportRead(parser.dest(), want);
-    if (r < 0) { linkFailed(E.E_LINK_CLOSED); return; }
-    if (r == 0) return;
+    if (r < 0) { linkFailed(E.E_LINK_CLOSED); return false; }
+    if (r == 0) return false;
     stats.add(stats.BYTES_IN, r);
     lastRx = now;
     const a = parser.advance(r);
     if (a != E.OK) {
       error(a, 0);
       fail(a);
-      return;
+      return false;
     }
     if (parser.done()) {
       onPacket(now);
       parser.reset();
     }
   }
+  return true;
 }
 
 // ---------------------------------------------------------------- the step
@@ -584,11 +588,12 @@ function step(): u32 {
   }
   if (st == ST_CONNECTED) pump(now);
   if (!flush(now)) return 0;
-  receive(now);
+  const more = receive(now);
   if (st == ST_CONNECTED) {
     pump(now);
     if (!flush(now)) return 0;
   }
+  if (more) return 0;
   if (st == ST_CONNACK && since_(since, now) > C.CONNACK_TIMEOUT_MS) {
     error(E.E_CONNACK_TIMEOUT, 0);
     fail(E.E_CONNACK_TIMEOUT);

@@ -107,9 +107,7 @@ for (const kind of BROKER_KINDS) {
       assert.equal(await sim.endAndExit(20000), 0, sim.describe());
     });
 
-    test(`peer → device: ${N} messages at each QoS, back to back`, {
-      todo: 'firmware: receive stalls ~1 s per 21 packets (see the burst test), so the broker piles up > 16 QoS 2 PUBLISHes and the device drops the link with no-slot',
-    }, async (t) => {
+    test(`peer → device: ${N} messages at each QoS, back to back`, async (t) => {
       const s = new Scope(t);
       const broker = await s.broker(kind);
       const peer = await s.peer(broker.url);
@@ -129,9 +127,7 @@ for (const kind of BROKER_KINDS) {
       assert.equal(await sim.endAndExit(20000), 0, sim.describe());
     });
 
-    test('peer → device: a burst of 200 QoS 0 messages arrives within 2 s', {
-      todo: 'firmware: poll() sleeps up to 1 s with received bytes still unread once receive() hits its 64-read guard (~21 packets a step)',
-    }, async (t) => {
+    test('peer → device: a burst of 200 QoS 0 messages arrives within 2 s', async (t) => {
       const s = new Scope(t);
       const broker = await s.broker(kind);
       const peer = await s.peer(broker.url);
@@ -153,7 +149,10 @@ for (const kind of BROKER_KINDS) {
     });
 
     test(`peer → device: burst of ${N} QoS 2, exactly once, link kept`, {
-      todo: 'firmware: a burst of more than QOS2_IN_SLOTS (16) inbound QoS 2 messages ends the connection (no-slot); with a clean session the rest are lost',
+      // Traced: the device sends PUBREC/PUBCOMP for all 20 in flight, then
+      // Mosquitto 2.0.11 sends nothing more (its inflight-quota bugs, fixed
+      // in 2.0.13); the queued rest only comes on a new connection.
+      todo: kind === 'mosquitto' ? 'Mosquitto 2.0.11 (Debian) stops after max_inflight_messages (20) QoS 2 deliveries in a burst' : false,
     }, async (t) => {
       const s = new Scope(t);
       const broker = await s.broker(kind);
