@@ -55,6 +55,8 @@ let cmdLen: i32 = 0;
 let cmdSent: i32 = 0;
 let result: i32 = R_NONE;
 let deadline: u32 = 0;
+/** The command's own time limit, again after a busy resend. */
+let cmdTimeout: u32 = 0;
 /** Prefix of the information line this command answers with ("+CPIN:"...). */
 let expect: usize = 0; // ascii prefix, 0 for none
 /** A command whose final answer is not OK: the bare IP of CIFSR. */
@@ -110,7 +112,9 @@ export function send(timeoutMs: u32, exp: usize, bare: bool, prompt: bool): void
   wantPrompt = prompt;
   infoLen = 0;
   result = R_WAIT;
+  cmdTimeout = timeoutMs;
   deadline = millis() + timeoutMs;
+  busyResend = false; // a busy of the previous command is not this one's
   logStart(ascii("at> "));
   logBytes(cmd, cmdLen - (crlf ? 2 : 1));
   logEnd(LOG_DEBUG);
@@ -199,7 +203,15 @@ function onLine(): void {
   // the echo of our own command; after ATE0 it means the module restarted
   if (startsWith(ascii("AT"))) {
     if (echoOff) urc |= U_REBOOT;
-    return;
+    // ESP link URCs come without a CR LF of their own: "AT+CIPM1,CONNECT"
+    // is the start of the echo with a URC glued to it. What differs from the
+    // command is read as a line of its own.
+    let k = 0;
+    while (k < lineLen && k < cmdLen && load<u8>(line + k) == load<u8>(cmd + k)) k++;
+    if (k < 2 || k >= lineLen || cmdLen == 0) return;
+    memory.copy(line, line + k, lineLen - k);
+    lineLen -= k;
+    if (startsWith(ascii("AT"))) return;
   }
   // counted binary read announced on a line of its own (SIM manual mode)
   if (startsWith(ascii("+CIPRXGET: 2")) || startsWith(ascii("+CIPRXGET:2"))) {
@@ -274,11 +286,30 @@ function dataByte(b: u8): void {
 /** Pushed data whose header ends in ':' (+IPD,[id,]len: / +RECEIVE,n,len:), or ',' (+CIPRECVDATA:len,). */
 function binaryHeader(b: u8): bool {
   if (b == 0x3A && (startsWith(ascii("+IPD,")) || startsWith(ascii("+RECEIVE,")))) {
-    // the length is the last number before ':'
-    let i = lineLen - 1;
-    while (i > 0 && load<u8>(line + i) != 0x2C) i--;
+    // +IPD,[id,]len[,ip,port]: the length is the last of the leading
+    // all-digit fields (an IPv6 address in quotes has ':' of its own)
+    let quotes = 0;
+    for (let k = 0; k < lineLen; k++) if (load<u8>(line + k) == 0x22) quotes++;
+    if ((quotes & 1) != 0) return false;
+    let i = 0;
+    while (load<u8>(line + i) != 0x2C) i++;
+    let len = 0;
+    while (i < lineLen && load<u8>(line + i) == 0x2C) {
+      let v = 0;
+      let k = i + 1;
+      while (k < lineLen && load<u8>(line + k) >= 48 && load<u8>(line + k) <= 57) { v = v * 10 + (<i32>load<u8>(line + k) - 48); k++; }
+      if (k == i + 1 || (k < lineLen && load<u8>(line + k) != 0x2C)) break;
+      len = v;
+      i = k;
+    }
+    binLeft = len;
+    lineLen = 0;
+    return true;
+  }
+  // ESP8266 AT 1.7.x (NONOS) prints +CIPRECVDATA,len:data, not the documented form
+  if (b == 0x3A && startsWith(ascii("+CIPRECVDATA,"))) {
     let v = 0;
-    for (let k = i + 1; k < lineLen; k++) v = v * 10 + (<i32>load<u8>(line + k) - 48);
+    for (let k = 13; k < lineLen; k++) v = v * 10 + (<i32>load<u8>(line + k) - 48);
     binLeft = v;
     lineLen = 0;
     return true;
@@ -318,8 +349,11 @@ function feed(b: u8): void {
 export function poll(): void {
   if (busyResend && <i32>(millis() - busyResendAt) >= 0) {
     busyResend = false;
-    cmdSent = 0;
-    deadline = millis() + 5000;
+    // only a command still waiting is sent again, with its own time limit
+    if (result == R_WAIT) {
+      cmdSent = 0;
+      deadline = millis() + cmdTimeout;
+    }
   }
   flushCmd();
   // read in chunks, but never more than the receive ring can take while a
