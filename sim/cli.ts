@@ -11,7 +11,7 @@ const USAGE = `usage: atmqtt sim [--broker mqtt://host:port | ws://host:port/pat
   [--ap-ssid S] [--ap-password W]
   [--username U] [--password P] [--keepalive S] [--clean|--no-clean]
   [--will-topic T --will-payload P --will-qos N --will-retain]
-  [--telemetry S] [--trace]
+  [--telemetry S] [--stay] [--trace]
 stdin commands: sub FILTER QOS | unsub FILTER | pub TOPIC QOS RETAIN PAYLOAD...
   | wait MS | drop | disconnect | connect | fault NAME | quit
 faults (with --modem): ${FAULTS.join(', ')}`;
@@ -32,12 +32,13 @@ interface Args {
   trace: boolean;
   config: Config;
   rxFifo?: number;
+  stay: boolean;
   apSsid?: string;
   apPassword?: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { modem: 'none', trace: false, config: {} };
+  const a: Args = { modem: 'none', trace: false, stay: false, config: {} };
   const value = (i: number): string => {
     const v = argv[i + 1];
     if (v === undefined) fail(`${argv[i]} needs a value`);
@@ -65,6 +66,7 @@ function parseArgs(argv: string[]): Args {
       case '--will-retain': a.config.will_retain = true; break;
       case '--telemetry': a.config.telemetry_s = int(i++, 0, 86400); break;
       case '--trace': a.trace = true; break;
+      case '--stay': a.stay = true; break;
       case '--baud': a.config.baud = int(i++, 1200, 921600); break;
       case '--rx-fifo': a.rxFifo = int(i++, 16, 65536); break;
       case '--apn': a.config.apn = value(i++); break;
@@ -223,7 +225,8 @@ async function main(argv: string[]): Promise<void> {
       default: emit({ event: 'error', code: 'bad-argument', message: `unknown command ${cmd}` });
     }
   }
-  await finish(true);
+  // --stay: keep running after the end of input, until Ctrl-C / SIGTERM
+  if (!args.stay) await finish(true);
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {
