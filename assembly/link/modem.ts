@@ -127,12 +127,15 @@ function urcs(): void {
     return;
   }
   if ((u & at.U_PDP_DEACT) != 0) {
-    at.clearUrc(at.U_PDP_DEACT);
-    if (!bringingUp()) {
+    if (bringingUp()) at.clearUrc(at.U_PDP_DEACT);
+    else if (at.state() != at.R_WAIT && at.state() != at.R_PROMPT) {
+      at.clearUrc(at.U_PDP_DEACT);
       say(ascii("bearer lost (PDP DEACT / WIFI DISCONNECT), state "), m);
       linkLost();
       startInit(reattachPhase());
     }
+    // else a command is in flight (perhaps in the middle of a send's
+    // data): act once its answer is in, never write into it
   }
   if ((u & at.U_CLOSED) != 0 && socketUp && m != M_CLOSE) {
     peerClosed = true;
@@ -143,13 +146,13 @@ function urcs(): void {
  * state machine while it makes progress without waiting on the module. */
 export function modemPoll(): void {
   at.poll();
-  urcs();
   const lost = at.lostBytes();
   if (lost != lastLost) {
     say(ascii("receive overrun, bytes lost total "), <i32>lost);
     lastLost = lost;
   }
   for (let k = 0; k < 4; k++) {
+    urcs(); // also between steps: a result just taken may release a deferred URC
     const before = m;
     step(millis());
     if (m == before && !at.idle()) break;
@@ -294,7 +297,9 @@ function openStep(now: u32): void {
   if (peerClosed && ring.rxUsed() == 0 && (family == FAMILY_SIM || !espPassive || (at.urc & at.U_DATA) == 0)) {
     socketUp = false;
     linkLost();
-    if (family == FAMILY_SIM) { simClose(); m = M_CLOSE; } else m = M_READY;
+    // ESP too: after SEND FAIL the link may still be up, and the next
+    // CIPSTART would get ALREADY CONNECTED (a closed link answers ERROR)
+    closeSocket();
     return;
   }
   if (!wantOpen) { closeSocket(); return; }
