@@ -2,9 +2,16 @@
 # Installs the Debian packages the tests use, when they are missing:
 # Mosquitto (a real broker to test against) and wabt (wasm-validate).
 set -euo pipefail
+# wasm3 0.5.0, the interpreter the boards run, from PyPI (built from its sdist)
+if ! python3 -c 'import wasm3' 2>/dev/null; then
+  echo "installing pywasm3 0.5.0 (PyPI)" >&2
+  python3 -m pip install --quiet pywasm3==0.5.0
+fi
+
 need=()
 [ -x /usr/sbin/mosquitto ] || need+=(mosquitto mosquitto-clients)
 command -v wasm-validate >/dev/null || need+=(wabt)
+command -v mkfifo >/dev/null || need+=(coreutils)
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

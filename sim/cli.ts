@@ -11,7 +11,7 @@ const USAGE = `usage: atmqtt sim [--broker mqtt://host:port | ws://host:port/pat
   [--ap-ssid S] [--ap-password W]
   [--username U] [--password P] [--keepalive S] [--clean|--no-clean]
   [--will-topic T --will-payload P --will-qos N --will-retain]
-  [--telemetry S] [--stay] [--trace]
+  [--telemetry S] [--stay] [--runtime v8|wasm3] [--trace]
 stdin commands: sub FILTER QOS | unsub FILTER | pub TOPIC QOS RETAIN PAYLOAD...
   | wait MS | drop | disconnect | connect | fault NAME | quit
 faults (with --modem): ${FAULTS.join(', ')}`;
@@ -33,12 +33,13 @@ interface Args {
   config: Config;
   rxFifo?: number;
   stay: boolean;
+  runtime: 'v8' | 'wasm3';
   apSsid?: string;
   apPassword?: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { modem: 'none', trace: false, stay: false, config: {} };
+  const a: Args = { modem: 'none', trace: false, stay: false, runtime: 'v8', config: {} };
   const value = (i: number): string => {
     const v = argv[i + 1];
     if (v === undefined) fail(`${argv[i]} needs a value`);
@@ -67,6 +68,12 @@ function parseArgs(argv: string[]): Args {
       case '--telemetry': a.config.telemetry_s = int(i++, 0, 86400); break;
       case '--trace': a.trace = true; break;
       case '--stay': a.stay = true; break;
+      case '--runtime': {
+        const r = value(i++);
+        if (r !== 'v8' && r !== 'wasm3') fail(`--runtime ${r}: want v8 or wasm3`);
+        a.runtime = r;
+        break;
+      }
       case '--baud': a.config.baud = int(i++, 1200, 921600); break;
       case '--rx-fifo': a.rxFifo = int(i++, 16, 65536); break;
       case '--apn': a.config.apn = value(i++); break;
@@ -146,6 +153,7 @@ async function main(argv: string[]): Promise<void> {
     });
   }
   const host = new NodeHost({
+    runtime: args.runtime,
     uart: modem,
     config: { ...args.config, url },
     onEvent: (e) => emit(eventLine(e)),

@@ -1,11 +1,11 @@
 // The Node host: runs build/atmqtt.wasm in V8 and implements every import
 // of board/ABI.md, with host sockets on node:net. Used by the simulator,
 // the tests and the benchmarks.
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { randomFillSync } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { ERROR_NAMES, ERROR_TEXT, CONNACK_NAMES, CONFIG_KEYS, EVENT } from './abi.ts';
+import { V8Engine, Wasm3Engine, type Engine } from './engine.ts';
 
 export const DEFAULT_WASM = fileURLToPath(new URL('../../build/atmqtt.wasm', import.meta.url));
 
@@ -38,6 +38,8 @@ export interface Uart {
 
 export interface HostOptions {
   wasmPath?: string;
+  /** v8 (default): Node's own WebAssembly; wasm3: the wasm3 0.5.0 interpreter (pywasm3). */
+  runtime?: 'v8' | 'wasm3';
   /** The modem on the UART (--modem); without it the UART is silent. */
   uart?: Uart;
   config: Config;
@@ -47,7 +49,8 @@ export interface HostOptions {
 }
 
 interface Exports {
-  memory: WebAssembly.Memory;
+  /** V8 only: the module's memory. */
+  memory?: WebAssembly.Memory;
   setup(): number;
   loop(): number;
   api_buffer(): number;
@@ -77,8 +80,12 @@ export function errorName(code: number): string {
   return ERROR_NAMES[code] ?? `error${code}`;
 }
 
+const EXPORTS = ['setup', 'loop', 'api_buffer', 'api_buffer_size', 'publish', 'subscribe', 'unsubscribe',
+  'connect', 'disconnect', 'state', 'pending', 'counter'] as const;
+
 export class NodeHost {
   readonly exports: Exports;
+  readonly engine: Engine;
   private readonly opts: HostOptions;
   private readonly socks = new Map<number, Sock>();
   private nextHandle = 1;
@@ -92,29 +99,31 @@ export class NodeHost {
 
   constructor(opts: HostOptions) {
     this.opts = opts;
-    const bytes = readFileSync(opts.wasmPath ?? DEFAULT_WASM);
-    const mod = new WebAssembly.Module(bytes);
-    const inst = new WebAssembly.Instance(mod, { host: this.imports() });
-    this.exports = inst.exports as unknown as Exports;
+    const path = opts.wasmPath ?? DEFAULT_WASM;
+    const engine = opts.runtime === 'wasm3' ? new Wasm3Engine(path, this.imports()) : new V8Engine(path, this.imports());
+    this.engine = engine;
+    const calls: Record<string, unknown> = {};
+    for (const name of EXPORTS) calls[name] = (...a: number[]) => engine.call(name, ...a);
+    if (engine instanceof V8Engine) {
+      calls.memory = engine.exports.memory;
+      calls.__new = engine.exports.__new;
+    }
+    this.exports = calls as unknown as Exports;
     opts.uart?.onReadable(() => this.wake());
   }
 
-  private get mem(): Uint8Array {
-    return new Uint8Array(this.exports.memory.buffer);
-  }
-
   private text(ptr: number, len: number): string {
-    return this.dec.decode(this.mem.subarray(ptr, ptr + len));
+    return this.dec.decode(this.engine.read(ptr, len));
   }
 
   private imports(): Record<string, (...a: number[]) => number | void> {
     return {
       millis: () => (Date.now() - this.t0) >>> 0,
-      uart_write: (p, n) => this.opts.uart?.write(this.mem.slice(p, p + n)) ?? 0,
+      uart_write: (p, n) => this.opts.uart?.write(this.engine.read(p, n)) ?? 0,
       uart_read: (p, max) => {
         const d = this.opts.uart?.read(max);
         if (!d || d.length === 0) return 0;
-        this.mem.set(d, p);
+        this.engine.write(p, d);
         return d.length;
       },
       uart_set_baud: (b) => { this.opts.uart?.setBaud(b); },
@@ -124,13 +133,13 @@ export class NodeHost {
       sock_read: (h, p, n) => this.sockRead(h, p, n),
       sock_state: (h) => this.socks.get(h)?.state ?? -1,
       sock_close: (h) => this.sockClose(h),
-      random_fill: (p, n) => { randomFillSync(this.mem, p, n); },
+      random_fill: (p, n) => { this.engine.write(p, randomFillSync(new Uint8Array(n))); },
       log: (level, p, n) => this.opts.onLog?.(level, this.text(p, n)),
       config_read: (key, p, max) => this.configRead(key, p, max),
       event: (kind, a, b, p, n) => this.onEvent(kind, a, b, p, n),
       message: (tp, tl, pp, pl, flags) => this.opts.onMessage?.({
         topic: this.text(tp, tl),
-        payload: Buffer.from(this.mem.slice(pp, pp + pl)),
+        payload: Buffer.from(this.engine.read(pp, pl)),
         qos: flags & 3,
         retain: (flags & 4) !== 0,
         dup: (flags & 8) !== 0,
@@ -143,7 +152,7 @@ export class NodeHost {
     const v = name === undefined ? undefined : this.opts.config[name];
     if (v === undefined) return -1;
     const bytes = this.enc.encode(typeof v === 'boolean' ? (v ? '1' : '0') : String(v));
-    this.mem.set(bytes.subarray(0, max), ptr);
+    this.engine.write(ptr, bytes.subarray(0, max));
     return bytes.length;
   }
 
@@ -187,7 +196,7 @@ export class NodeHost {
     const s = this.socks.get(h);
     if (!s || s.state < 0 || s.state === 2) return -1;
     if (s.state === 0 || s.socket.writableLength > SEND_HIGH_WATER) return 0;
-    s.socket.write(Buffer.from(this.mem.slice(p, p + n)));
+    s.socket.write(Buffer.from(this.engine.read(p, n)));
     return n;
   }
 
@@ -198,7 +207,7 @@ export class NodeHost {
     while (got < max && s.rx.length > 0) {
       const head = s.rx[0];
       const k = Math.min(head.length, max - got);
-      this.mem.set(head.subarray(0, k), p + got);
+      this.engine.write(p + got, head.subarray(0, k));
       got += k;
       if (k === head.length) s.rx.shift();
       else s.rx[0] = head.subarray(k);
@@ -242,6 +251,7 @@ export class NodeHost {
     this.timer = null;
     this.immediate = null;
     for (const h of [...this.socks.keys()]) this.sockClose(h);
+    this.engine.close();
   }
 
   /** Runs loop() soon: data arrived, a command was given. */
@@ -266,7 +276,7 @@ export class NodeHost {
   private apiWrite(bytes: Uint8Array): number {
     const size = this.exports.api_buffer_size();
     if (bytes.length > size) return -10;
-    this.mem.set(bytes, this.exports.api_buffer());
+    this.engine.write(this.exports.api_buffer(), bytes);
     return bytes.length;
   }
 

@@ -66,6 +66,9 @@ export class Sim {
 
   private constructor(args: string[], opts: SimOptions) {
     this.args = args;
+    // ATMQTT_RUNTIME=wasm3 runs the same suite under the wasm3 interpreter
+    const runtime = process.env.ATMQTT_RUNTIME;
+    if (runtime && !args.includes('--runtime')) args = [...args, '--runtime', runtime];
     this.proc = spawn(process.execPath, [CLI, 'sim', ...args], {
       cwd: REPO_ROOT,
       stdio: ['pipe', 'pipe', 'pipe'],

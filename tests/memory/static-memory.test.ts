@@ -32,7 +32,7 @@ test('heap top and memory size do not move over 100,000 messages', { timeout: 24
   const a = newObj(0, 0);
   const b = newObj(0, 0);
   const step = b - a;
-  const pagesBefore = host.exports.memory.buffer.byteLength;
+  const pagesBefore = host.exports.memory!.buffer.byteLength;
 
   try {
     assert.equal(host.setup(), 0);
@@ -61,6 +61,6 @@ test('heap top and memory size do not move over 100,000 messages', { timeout: 24
   }
   const c = newObj(0, 0);
   assert.equal(c - b, step, `heap top moved by ${c - b - step} bytes during the run`);
-  assert.equal(host.exports.memory.buffer.byteLength, pagesBefore, 'memory did not grow');
+  assert.equal(host.exports.memory!.buffer.byteLength, pagesBefore, 'memory did not grow');
   console.log(`# static memory: heap top at ${a} bytes, ${TOTAL} messages, ${host.loops} loop() calls`);
 });
