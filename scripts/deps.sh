@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the tests use, when they are missing:
-# Mosquitto (a real broker to test against) and wabt (wasm-validate).
+# Installs what the tests use, when it is missing: pywasm3 from PyPI (the
+# wasm3 interpreter) and, from Debian, Mosquitto (a real broker to test
+# against) and wabt (wasm-validate).
 set -euo pipefail
 # wasm3 0.5.0, the interpreter the boards run, from PyPI (built from its sdist)
 if ! python3 -c 'import wasm3' 2>/dev/null; then
   echo "installing pywasm3 0.5.0 (PyPI)" >&2
-  python3 -m pip install --quiet pywasm3==0.5.0
+  python3 -m pip install --quiet pywasm3==0.5.0 ||
+    python3 -m pip install --quiet --break-system-packages pywasm3==0.5.0
 fi
 
 need=()
