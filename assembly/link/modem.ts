@@ -294,7 +294,9 @@ function connectFailed(): void {
 }
 
 function openStep(now: u32): void {
-  if (peerClosed && ring.rxUsed() == 0 && (family == FAMILY_SIM || !espPassive || (at.urc & at.U_DATA) == 0)) {
+  // in the pull modes (SIM CIPRXGET, ESP passive) what the module still holds
+  // is read first: a broker's last words (a refusing CONNACK) come just before its close
+  if (peerClosed && ring.rxUsed() == 0 && ((family == FAMILY_ESP && !espPassive) || (at.urc & at.U_DATA) == 0)) {
     socketUp = false;
     linkLost();
     // ESP too: after SEND FAIL the link may still be up, and the next

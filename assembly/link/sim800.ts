@@ -80,7 +80,9 @@ export function simRead(len: i32): void {
 /** Asks how much is waiting, in case a +CIPRXGET: 1 was lost. */
 export function simPoll(): void {
   at.begin(ascii("AT+CIPRXGET=4,0"));
-  at.send(2000, ascii("+CIPRXGET: 4"), false, false);
+  // "+CIPRXGET: 4,0,n" or, as the URCs too, without the space (modes 1 and 2
+  // are taken by the reader before an answer is looked for)
+  at.send(2000, ascii("+CIPRXGET:"), false, false);
 }
 
 /** Bytes waiting, from the answer to simPoll(). */
