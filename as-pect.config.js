@@ -4,7 +4,10 @@
 // the spec through the extra import module "broker", plus the ascii()
 // import the build-time transform would otherwise replace (see
 // tests/unit/scripted-host.js). ASP_HOST_LOG=1 prints the host's log lines,
-// events and broker traffic.
+// events and broker traffic. The AT specs script the modem through a third
+// import module, "uart": a UART whose modem side the spec writes and reads
+// back, the GPIO writes with their times, and the same clock (ASP_HOST_LOG=1
+// also prints the UART traffic).
 import { createHost, createAscii } from "./tests/unit/scripted-host.js";
 
 export default {
@@ -13,9 +16,9 @@ export default {
   disclude: [/node_modules/],
   async instantiate(memory, createImports, instantiate, binary) {
     let result = null;
-    const { host, broker } = createHost(() => result.exports.memory, process.env.ASP_HOST_LOG === "1");
+    const { host, broker, uart } = createHost(() => result.exports.memory, process.env.ASP_HOST_LOG === "1");
     const ascii = createAscii(() => result.exports);
-    result = await instantiate(binary, createImports({ env: { memory }, host, broker, ascii }));
+    result = await instantiate(binary, createImports({ env: { memory }, host, broker, uart, ascii }));
     return result;
   },
   outputBinary: false,

@@ -52,3 +52,91 @@ export function fill(n: i32, v: u8): u8[] {
   for (let i = 0; i < n; i++) out[i] = v;
   return out;
 }
+
+// ---- the scripted modem UART (module "uart" of scripted-host.js) ----
+
+@external("uart", "reset") export declare function uartReset(): void;
+@external("uart", "rx") declare function _uartRx(p: usize, n: i32): void;
+@external("uart", "rx_pending") export declare function uartRxPending(): i32;
+@external("uart", "rx_clear") export declare function uartRxClear(): void;
+@external("uart", "read_limit") export declare function uartReadLimit(n: i32): void;
+@external("uart", "write_limit") export declare function uartWriteLimit(n: i32): void;
+@external("uart", "tx_count") export declare function uartTxCount(): i32;
+@external("uart", "tx_take") declare function _uartTxTake(p: usize, max: i32): i32;
+@external("uart", "gpio_count") export declare function gpioCount(): i32;
+@external("uart", "gpio_pin") export declare function gpioPin(i: i32): i32;
+@external("uart", "gpio_level") export declare function gpioLevel(i: i32): i32;
+@external("uart", "gpio_time") export declare function gpioTime(i: i32): u32;
+@external("uart", "baud_count") export declare function baudCount(): i32;
+@external("uart", "last_baud") export declare function lastBaud(): i32;
+@external("uart", "advance") export declare function clockAdvance(ms: i32): void;
+@external("uart", "now") export declare function clockNow(): u32;
+@external("uart", "log_count") declare function _logCount(p: usize, n: i32): i32;
+@external("uart", "logs_clear") export declare function logsClear(): void;
+@external("uart", "print") declare function _print(p: usize, n: i32): void;
+
+/** Prints a line at once through the host (for a failure's details). */
+export function say(s: string): void {
+  const b = String.UTF8.encode(s);
+  _print(changetype<usize>(b), b.byteLength);
+}
+
+/** Bytes of a string whose characters are all below 256 (latin1): "\x00\xFF" are bytes too. */
+export function latin1(s: string): u8[] {
+  const out = new Array<u8>(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    assert(c < 256, "latin1(): a character above 0xFF");
+    out[i] = <u8>c;
+  }
+  return out;
+}
+
+/** A string of one character per byte of p[0..n) (the inverse of latin1). */
+export function textOf(p: usize, n: i32): string {
+  let s = "";
+  for (let i = 0; i < n; i++) s += String.fromCharCode(<i32>load<u8>(p + i));
+  return s;
+}
+
+/** The string with CR, LF and bytes outside printable ASCII spelled out, for readable failures. */
+export function visible(s: string): string {
+  let out = "";
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c == 13) out += "\\r";
+    else if (c == 10) out += "\\n";
+    else if (c < 32 || c > 126) out += "<" + (c < 16 ? "0" : "") + c.toString(16) + ">";
+    else out += String.fromCharCode(c);
+  }
+  return out;
+}
+
+/** Queues bytes the modem prints (the firmware reads them on its next uart_read). */
+export function modemSays(s: string): void {
+  const b = latin1(s);
+  _uartRx(b.dataStart, b.length);
+}
+
+export function modemSaysBytes(b: u8[]): void {
+  _uartRx(b.dataStart, b.length);
+}
+
+const TAKE: usize = memory.data(8192, 16);
+
+/** Everything the firmware wrote to the modem since the last call, as latin1 text. */
+export function written(): string {
+  let s = "";
+  for (;;) {
+    const n = _uartTxTake(TAKE, 8192);
+    if (n <= 0) break;
+    s += textOf(TAKE, n);
+  }
+  return s;
+}
+
+/** Host log lines so far that contain the text. */
+export function logCount(s: string): i32 {
+  const b = latin1(s);
+  return _logCount(b.dataStart, b.length);
+}

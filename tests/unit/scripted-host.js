@@ -3,6 +3,12 @@
 // module "broker" the specs import to script the peer and to inspect what
 // the client sent. Every spec instance gets a fresh host.
 //
+// The modem UART (uart_read/uart_write), gpio_write and uart_set_baud are
+// scripted through a second control module, "uart": the spec queues the
+// bytes the modem prints (uart.rx), reads back what the firmware wrote
+// (uart.tx_take), can limit how much each uart_read/uart_write call moves,
+// and inspects every gpio_write with its time. See createHost's `uart`.
+//
 // The broker parses the client's bytes into packets and, unless told
 // otherwise, answers like a well-behaved MQTT 3.1.1 broker: CONNACK,
 // PUBACK/PUBREC/PUBCOMP, SUBACK (granting what was asked), UNSUBACK,
@@ -62,6 +68,8 @@ export function createHost(getMemory, print = false) {
   let logs;
   let opens;
   let rnd;
+  // the modem side of the UART
+  let mdm; // { toFw: number[], fromFw: number[], readLimit, writeLimit, gpio: [{pin, level, t}], bauds: number[], reads, writes }
 
   function reset() {
     opt = [1, 0, 0, 1, 1, -1, 0, 0, 1, 1];
@@ -73,6 +81,10 @@ export function createHost(getMemory, print = false) {
     logs = [];
     opens = 0;
     rnd = 0x12345678;
+    resetUart();
+  }
+  function resetUart() {
+    mdm = { toFw: [], fromFw: [], readLimit: 0, writeLimit: 0, gpio: [], bauds: [], reads: 0, writes: 0 };
   }
   reset();
 
@@ -134,10 +146,32 @@ export function createHost(getMemory, print = false) {
 
   const host = {
     millis: () => now >>> 0,
-    uart_write: (_p, n) => n,
-    uart_read: () => 0,
-    uart_set_baud: () => {},
-    gpio_write: () => {},
+    uart_write: (p, n) => {
+      mdm.writes++;
+      // writeLimit: 0 takes everything, > 0 at most that many, < 0 nothing (TX full)
+      const k = mdm.writeLimit < 0 ? 0 : mdm.writeLimit > 0 ? Math.min(n, mdm.writeLimit) : n;
+      if (k > 0) {
+        const b = bytesAt(p, k);
+        mdm.fromFw.push(...b);
+        if (print) console.log(`[uart ${now}] fw> ${show(b)}`);
+      }
+      return k;
+    },
+    uart_read: (p, max) => {
+      mdm.reads++;
+      const lim = mdm.readLimit > 0 ? Math.min(max, mdm.readLimit) : max;
+      const k = Math.min(lim, mdm.toFw.length);
+      if (k <= 0) return 0;
+      const b = mdm.toFw.splice(0, k);
+      mem().set(b, p);
+      if (print) console.log(`[uart ${now}] fw< ${show(b)}`);
+      return k;
+    },
+    uart_set_baud: (baud) => { mdm.bauds.push(baud); },
+    gpio_write: (pin, level) => {
+      mdm.gpio.push({ pin, level, t: now >>> 0 });
+      if (print) console.log(`[gpio ${now}] pin ${pin} = ${level}`);
+    },
     sock_open: (hp, hl, port, _flags) => {
       opens++;
       if (opt[KEY.OPEN_MODE] === 1) return -11;
@@ -242,5 +276,48 @@ export function createHost(getMemory, print = false) {
     },
   };
 
-  return { host, broker };
+  /** The modem side of the UART, GPIO and the clock, for the AT specs. */
+  const uart = {
+    reset: resetUart,
+    /** Queues bytes the modem prints (firmware-bound). */
+    rx: (p, n) => { mdm.toFw.push(...bytesAt(p, n)); },
+    /** Firmware-bound bytes not read yet. */
+    rx_pending: () => mdm.toFw.length,
+    /** Drops firmware-bound bytes not read yet. */
+    rx_clear: () => { mdm.toFw = []; },
+    /** At most n bytes per uart_read (0: no limit). */
+    read_limit: (n) => { mdm.readLimit = n; },
+    /** At most n bytes per uart_write (0: no limit, < 0: nothing is taken). */
+    write_limit: (n) => { mdm.writeLimit = n; },
+    /** Bytes the firmware wrote and the spec has not taken. */
+    tx_count: () => mdm.fromFw.length,
+    /** Moves up to max written bytes to p; returns how many. */
+    tx_take: (p, max) => {
+      const k = Math.min(max, mdm.fromFw.length);
+      mem().set(mdm.fromFw.splice(0, k), p);
+      return k;
+    },
+    /** uart_read / uart_write calls so far. */
+    reads: () => mdm.reads,
+    writes: () => mdm.writes,
+    gpio_count: () => mdm.gpio.length,
+    gpio_pin: (i) => (mdm.gpio[i] ? mdm.gpio[i].pin : -1),
+    gpio_level: (i) => (mdm.gpio[i] ? mdm.gpio[i].level : -1),
+    gpio_time: (i) => (mdm.gpio[i] ? mdm.gpio[i].t : -1),
+    baud_count: () => mdm.bauds.length,
+    last_baud: () => (mdm.bauds.length ? mdm.bauds[mdm.bauds.length - 1] : -1),
+    advance: (ms) => { now = (now + ms) >>> 0; },
+    now: () => now >>> 0,
+    /** How many host log lines so far contain the text p[0..n). */
+    log_count: (p, n) => { const t = text(p, n); return logs.filter((l) => l.includes(t)).length; },
+    logs_clear: () => { logs = []; },
+    /** Prints p[0..n) at once (as-pect reports strings after the test, when they may be gone). */
+    print: (p, n) => { console.log(`  [spec] ${text(p, n)}`); },
+  };
+
+  return { host, broker, uart };
+}
+
+function show(b) {
+  return b.map((c) => (c === 13 ? "\\r" : c === 10 ? "\\n" : c >= 32 && c < 127 ? String.fromCharCode(c) : `<${c.toString(16).padStart(2, "0")}>`)).join("");
 }
