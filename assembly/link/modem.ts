@@ -69,10 +69,15 @@ function say(s: usize, v: i32): void {
   logEnd(LOG_WARN);
 }
 
-/** PWRKEY low for 1.2 s, then high; boot takes a few seconds. */
+/** The pin that restarts the module: PWRKEY on SIMCom (a long pulse toggles
+ * power), RESET on ESP (CH_PD / RST: low holds the chip in reset, high boots);
+ * an ESP module has no PWRKEY. */
+function powerPin(): i32 { return family == FAMILY_ESP ? C.PIN_RESET : C.PIN_PWRKEY; }
+
+/** PWRKEY (RESET on ESP) low for 1.2 s, then high; boot takes a few seconds. */
 function powerCycle(): void {
   say(ascii("power cycle, timeouts "), at.timeouts);
-  gpioWrite(C.PIN_PWRKEY, 0);
+  gpioWrite(powerPin(), 0);
   m = M_POWER_LOW;
   until = millis() + 1200;
   at.reset();
@@ -176,7 +181,7 @@ function step(now: u32): void {
   if (at.timeouts >= 3 && m > M_BOOT && at.idle()) { powerCycle(); return; }
   if (m == M_POWER_LOW) {
     if (<i32>(now - until) < 0) return;
-    gpioWrite(C.PIN_PWRKEY, 1);
+    gpioWrite(powerPin(), 1);
     m = M_BOOT;
     until = now + 3000;
     return;
@@ -305,8 +310,10 @@ function openStep(now: u32): void {
     return;
   }
   if (!wantOpen) { closeSocket(); return; }
-  // several queued MQTT packets go out in one send
-  const n = min(ring.txUsed(), family == FAMILY_SIM ? 1460 : 2048);
+  // several queued MQTT packets go out in one send; never on a socket known
+  // dead (after SEND FAIL the ESP forgets the link: each CIPSEND would get
+  // "link is not valid" while unread data holds the close back)
+  const n = peerClosed ? 0 : min(ring.txUsed(), family == FAMILY_SIM ? 1460 : 2048);
   if (n > 0) {
     sending = n;
     sentRaw = 0;
