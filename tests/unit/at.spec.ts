@@ -416,6 +416,13 @@ describe("at: the send prompt", () => {
     expect(at.state()).toBe(at.R_WAIT);
     hear("\r\nOK\r\n");
     expect(at.state()).toBe(at.R_OK);
+    at.done();
+    at.begin(ascii("AT+CIPSEND=0,3"));
+    at.send(5000, 0, false, true);
+    hear("\r\n+CIEV: 10,\"26201\",\"net>\"\r\n"); // a '>' inside a line
+    expect(at.state()).toBe(at.R_WAIT);
+    hear("\r\n> ");
+    expect(at.state()).toBe(at.R_PROMPT);
   });
 
   it("SEND FAIL (with and without a link id) ends the send with an error", () => {

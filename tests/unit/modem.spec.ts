@@ -80,6 +80,7 @@ function fresh(): void {
   uartWriteLimit(0);
   logsClear();
   ring.clear();
+  at.clearTimeouts(); // a test may end with timeouts counted
   clockAdvance(100000);
   modemCfg.apn = apn.dataStart;
   modemCfg.apnLen = apn.length;
