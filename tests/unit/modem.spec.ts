@@ -23,7 +23,8 @@ import {
   gpioCount, gpioPin, gpioLevel, gpioTime, lastBaud, clockAdvance, clockNow, logCount, logsClear, say,
 } from "./helpers";
 
-const PWRKEY = 4;
+const PWRKEY = 4; // SIMCom: a long pulse toggles power
+const RESET = 5;  // ESP: CH_PD / RST, low holds the chip in reset
 const OUT: usize = memory.data(4096, 16);
 const apn = utf8("internet");
 const ssid = utf8("lab");
@@ -196,22 +197,22 @@ function espSession(passive: bool = true): void {
   espConnect();
 }
 
-/** Asserts gpio write i: PWRKEY at level. */
-function pin(i: i32, level: i32): void {
-  expect(gpioPin(i)).toBe(PWRKEY, "gpio write " + i.toString());
+/** Asserts gpio write i: the power pin (PWRKEY, or RESET on ESP) at level. */
+function pin(i: i32, level: i32, which: i32 = PWRKEY): void {
+  expect(gpioPin(i)).toBe(which, "gpio write " + i.toString());
   expect(gpioLevel(i)).toBe(level, "gpio write " + i.toString());
 }
 
 /** After a power-down URC or a hung module: PWRKEY low 1.2 s, high, 3 s for the boot, then bring-up from AT (left unread). */
-function expectPowerCycle(): void {
+function expectPowerCycle(which: i32 = PWRKEY): void {
   expect(gpioCount()).toBe(1);
-  pin(0, 0);
+  pin(0, 0, which);
   expect(modemState()).toBe(LINK_DOWN);
   run(1199, 1);
   expect(gpioCount()).toBe(1);
   run(1, 1);
   expect(gpioCount()).toBe(2);
-  pin(1, 1);
+  pin(1, 1, which);
   expect(gpioTime(1) - gpioTime(0)).toBe(1200);
   run(2999, 1);
   wrote("");
@@ -861,6 +862,23 @@ describe("ESP8266 AT", () => {
     expect(modemState()).toBe(LINK_DOWN);
     wrote("AT+CIPCLOSE=0\r\n"); // nothing else: active mode is never polled
     answer("\r\nERROR\r\n");
+    espConnect();
+  });
+
+  it("three polls unanswered: a hung ESP is restarted through RESET (it has no PWRKEY), then bring-up from AT", () => {
+    espSession();
+    run(AT_POLL_MS);
+    wrote("AT+CIPRECVLEN?\r\n");
+    run(2001, 1);
+    wrote("AT+CIPRECVLEN?\r\n");
+    run(2001, 1);
+    wrote("AT+CIPRECVLEN?\r\n");
+    run(2000, 1);
+    expect(gpioCount()).toBe(0);
+    run(1, 1);
+    expectPowerCycle(RESET);
+    answer("\r\nready\r\n");
+    espFromAt(true);
     espConnect();
   });
 
