@@ -178,7 +178,9 @@ export function modemSleep(): u32 {
 
 function step(now: u32): void {
   // a module that ignores three commands in a row is hung: power cycle
-  if (at.timeouts >= 3 && m > M_BOOT && at.idle()) { powerCycle(); return; }
+  // (not while probing with AT at bring-up: that phase has its own budget of
+  // ~5 s, for a module still booting or syncing its autobaud)
+  if (at.timeouts >= 3 && m > M_BOOT && at.idle() && !(m <= M_PAUSE && phase == 0 && bringingUp())) { powerCycle(); return; }
   if (m == M_POWER_LOW) {
     if (<i32>(now - until) < 0) return;
     gpioWrite(powerPin(), 1);
