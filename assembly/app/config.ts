@@ -72,13 +72,13 @@ function readStr(key: i32, p: usize, cap: i32): i32 {
 function parseUrl(n: i32): i32 {
   let i = 0;
   while (i + 2 < n && !(load<u8>(url + i) == 0x3A && load<u8>(url + i + 1) == 0x2F && load<u8>(url + i + 2) == 0x2F)) i++;
-  if (i + 2 >= n) return bad(ascii("broker URL (want scheme://host[:port])"));
+  if (i + 2 >= n) return bad(ascii("url"));
   let port = 1883;
   if (equalsAscii(url, i, ascii("ws"))) {
     port = 80;
     transportUseWebSocket(true);
   } else if (!equalsAscii(url, i, ascii("mqtt"))) {
-    logStart(ascii("config: unsupported URL scheme "));
+    logStart(ascii("config: scheme "));
     logBytes(url, i);
     logEnd(LOG_ERROR);
     return E.E_UNSUPPORTED;
@@ -110,32 +110,38 @@ function loadLink(): i32 {
   else if (equalsAscii(small, ln, ascii("sim800"))) kind = KIND_SIM800;
   else if (equalsAscii(small, ln, ascii("sim900"))) kind = KIND_SIM900;
   else if (equalsAscii(small, ln, ascii("esp-at"))) kind = KIND_ESP_AT;
-  else return bad(ascii("link (socket, sim800, sim900, esp-at)"));
+  else return bad(ascii("link"));
   const baud = readInt(KEY_BAUD, 115200);
   if (baud < 1200 || baud > 921600) return bad(ascii("baud"));
+  const an = readStr(KEY_APN, apn, C.CFG_APN_BYTES);
+  const au = readStr(KEY_APN_USER, apnUser, C.CFG_APN_BYTES);
+  const ap = readStr(KEY_APN_PASSWORD, apnPass, C.CFG_APN_BYTES);
+  const sn = readStr(KEY_SSID, ssid, C.CFG_SSID_BYTES);
+  const wp = readStr(KEY_WIFI_PASSWORD, wifiPass, C.CFG_WIFI_PASS_BYTES);
+  if (an == -2 || au == -2 || ap == -2 || sn == -2 || wp == -2) return bad(ascii("apn/wifi"));
   modemCfg.apn = apn;
-  modemCfg.apnLen = max(readStr(KEY_APN, apn, C.CFG_APN_BYTES), 0);
+  modemCfg.apnLen = max(an, 0);
   modemCfg.apnUser = apnUser;
-  modemCfg.apnUserLen = max(readStr(KEY_APN_USER, apnUser, C.CFG_APN_BYTES), 0);
+  modemCfg.apnUserLen = max(au, 0);
   modemCfg.apnPass = apnPass;
-  modemCfg.apnPassLen = max(readStr(KEY_APN_PASSWORD, apnPass, C.CFG_APN_BYTES), 0);
+  modemCfg.apnPassLen = max(ap, 0);
   modemCfg.ssid = ssid;
-  modemCfg.ssidLen = readStr(KEY_SSID, ssid, C.CFG_SSID_BYTES);
+  modemCfg.ssidLen = sn;
   modemCfg.wifiPass = wifiPass;
-  modemCfg.wifiPassLen = max(readStr(KEY_WIFI_PASSWORD, wifiPass, C.CFG_WIFI_PASS_BYTES), 0);
-  if (kind == KIND_ESP_AT && modemCfg.ssidLen < 1) return bad(ascii("or missing Wi-Fi SSID"));
+  modemCfg.wifiPassLen = max(wp, 0);
+  if (kind == KIND_ESP_AT && modemCfg.ssidLen < 1) return bad(ascii("ssid"));
   if (modemCfg.ssidLen < 0) modemCfg.ssidLen = 0;
   return linkSelect(kind, baud);
 }
 
 export function loadConfig(): i32 {
   const un = readStr(KEY_URL, url, C.CFG_URL_BYTES);
-  if (un < 0) return bad(ascii("or missing broker URL"));
+  if (un < 0) return bad(ascii("url"));
   const r = parseUrl(un);
   if (r != E.OK) return r;
 
   let idn = readStr(KEY_CLIENT_ID, id, C.CFG_ID_BYTES);
-  if (idn == -2) return bad(ascii("client id (too long)"));
+  if (idn == -2) return bad(ascii("client id"));
   if (idn < 0) {
     // a random id, so two devices never take each other's session
     idn = putAscii(id, ascii("atmqtt-"));
@@ -153,8 +159,8 @@ export function loadConfig(): i32 {
   S.userLen = readStr(KEY_USERNAME, user, C.CFG_USER_BYTES);
   S.pass = pass;
   S.passLen = readStr(KEY_PASSWORD, pass, C.CFG_PASS_BYTES);
-  if (S.userLen == -2 || S.passLen == -2) return bad(ascii("username or password (too long)"));
-  if (S.passLen >= 0 && S.userLen < 0) return bad(ascii("password without username"));
+  if (S.userLen == -2 || S.passLen == -2) return bad(ascii("user/password"));
+  if (S.passLen >= 0 && S.userLen < 0) return bad(ascii("password w/o user"));
 
   const ka = readInt(KEY_KEEPALIVE, C.KEEPALIVE_S);
   if (ka < 0 || ka > 65535) return bad(ascii("keepalive"));
@@ -167,7 +173,7 @@ export function loadConfig(): i32 {
   S.willTopicLen = readStr(KEY_WILL_TOPIC, willTopic, C.CFG_WILL_TOPIC_BYTES);
   S.willPayload = willPayload;
   const wp = readStr(KEY_WILL_PAYLOAD, willPayload, C.CFG_WILL_PAYLOAD_BYTES);
-  if (S.willTopicLen == -2 || wp == -2) return bad(ascii("will (too long)"));
+  if (S.willTopicLen == -2 || wp == -2) return bad(ascii("will"));
   S.willPayloadLen = max(wp, 0);
   const wq = readInt(KEY_WILL_QOS, 0);
   if (wq < 0 || wq > 2) return bad(ascii("will QoS"));
@@ -180,9 +186,9 @@ export function loadConfig(): i32 {
   if (lr != E.OK) return lr;
 
   telemetryS = readInt(KEY_TELEMETRY_S, 0);
-  if (telemetryS < 0) return bad(ascii("telemetry interval"));
+  if (telemetryS < 0) return bad(ascii("telemetry"));
   telemetryTopicLen = readStr(KEY_TELEMETRY_TOPIC, telemetryTopic, C.CFG_TELEMETRY_TOPIC_BYTES);
-  if (telemetryTopicLen == -2) return bad(ascii("telemetry topic (too long)"));
+  if (telemetryTopicLen == -2) return bad(ascii("telemetry topic"));
   if (telemetryTopicLen < 0) {
     let n = putAscii(telemetryTopic, ascii("atmqtt/"));
     const k = min(S.clientIdLen, C.CFG_TELEMETRY_TOPIC_BYTES - 17);

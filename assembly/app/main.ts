@@ -23,13 +23,13 @@ export function setup(): i32 {
   setHostSink(toHost);
   const r = loadConfig();
   if (r != E.OK) {
-    logStart(ascii("setup: configuration refused, code "));
+    logStart(ascii("setup: bad config "));
     logInt(r);
     logEnd(LOG_ERROR);
     return r;
   }
   ready = true;
-  logStart(ascii("setup: atmqtt ready, packet "));
+  logStart(ascii("setup: ready, packet "));
   logInt(C.MAX_PACKET);
   logEnd(LOG_INFO);
   S.start();

@@ -241,7 +241,7 @@ function onLine(): void {
     return;
   }
   if (startsWith(ascii("UNDER-VOLTAGE WARN")) || startsWith(ascii("OVER-VOLTAGE WARN"))) {
-    logStart(ascii("modem: supply voltage warning"));
+    logStart(ascii("modem: voltage warning"));
     logEnd(LOG_WARN);
     return;
   }

@@ -40,6 +40,9 @@ let retries: i32 = 0;
 let wantOpen: bool = false;     // the session asked for a socket
 let socketUp: bool = false;
 let peerClosed: bool = false;
+/** The session closed the link: what it wrote last (its DISCONNECT) goes
+ * out before CIPCLOSE; meanwhile the socket is no longer the session's. */
+let closeWanted: bool = false;
 let connectFails: i32 = 0;
 let sending: i32 = 0;           // bytes in the CIPSEND in flight
 let sentRaw: i32 = 0;
@@ -59,6 +62,11 @@ export function modemSelect(f: i32, b: i32): void {
   uartSetBaud(b);
   // the module may well be on already: ask before touching PWRKEY, which toggles power
   at.reset();
+  // a fresh selection starts with no socket, whatever a previous one left
+  linkLost();
+  peerClosed = false;
+  connectFails = 0;
+  ring.clear();
   startInit(0);
 }
 
@@ -90,6 +98,7 @@ function powerCycle(): void {
 function linkLost(): void {
   socketUp = false;
   wantOpen = false;
+  closeWanted = false;
 }
 
 function startInit(from: i32): void {
@@ -124,7 +133,7 @@ function urcs(): void {
   if ((u & at.U_REBOOT) != 0 && bringingUp()) at.clearUrc(at.U_REBOOT); // boot lines during bring-up
   else if ((u & at.U_REBOOT) != 0) {
     at.clearUrc(-1);
-    say(ascii("module restarted, re-initialising; state "), m);
+    say(ascii("module restarted, state "), m);
     at.reset();
     linkLost();
     ring.clear();
@@ -135,7 +144,7 @@ function urcs(): void {
     if (bringingUp()) at.clearUrc(at.U_PDP_DEACT);
     else if (at.state() != at.R_WAIT && at.state() != at.R_PROMPT) {
       at.clearUrc(at.U_PDP_DEACT);
-      say(ascii("bearer lost (PDP DEACT / WIFI DISCONNECT), state "), m);
+      say(ascii("bearer lost, state "), m);
       linkLost();
       startInit(reattachPhase());
     }
@@ -153,7 +162,7 @@ export function modemPoll(): void {
   at.poll();
   const lost = at.lostBytes();
   if (lost != lastLost) {
-    say(ascii("receive overrun, bytes lost total "), <i32>lost);
+    say(ascii("rx overrun, lost "), <i32>lost);
     lastLost = lost;
   }
   for (let k = 0; k < 4; k++) {
@@ -169,7 +178,7 @@ export function modemPoll(): void {
 export function modemSleep(): u32 {
   if (m == M_POWER_LOW || m == M_BOOT || m == M_PAUSE) return max(<i32>(until - millis()), 0);
   if (m == M_OPEN) {
-    if (ring.txUsed() > 0 || (at.urc & at.U_DATA) != 0) return 0;
+    if (ring.txUsed() > 0 || closeWanted || (at.urc & at.U_DATA) != 0) return 0;
     return max(<i32>(lastPoll + C.AT_POLL_MS - millis()), 0);
   }
   // a command is in flight: the UART wakes the host; else its deadline
@@ -218,7 +227,7 @@ function step(now: u32): void {
     }
     if (next == REFUSED) {
       refusedCode = phase;
-      say(ascii("network refused us (check SSID/password/APN), phase "), phase);
+      say(ascii("network refused us, phase "), phase);
       linkLost();
       m = M_PAUSE;
       until = now + 10000;
@@ -245,6 +254,7 @@ function step(now: u32): void {
     if (r == at.R_WAIT) return;
     at.done();
     socketUp = false;
+    closeWanted = false;
     m = M_READY;
     return;
   }
@@ -311,10 +321,11 @@ function openStep(now: u32): void {
     closeSocket();
     return;
   }
-  if (!wantOpen) { closeSocket(); return; }
   // several queued MQTT packets go out in one send; never on a socket known
   // dead (after SEND FAIL the ESP forgets the link: each CIPSEND would get
-  // "link is not valid" while unread data holds the close back)
+  // "link is not valid" while unread data holds the close back). Closing
+  // waits for this: the DISCONNECT the session wrote just before closing
+  // must reach the broker, or it publishes the will.
   const n = peerClosed ? 0 : min(ring.txUsed(), family == FAMILY_SIM ? 1460 : 2048);
   if (n > 0) {
     sending = n;
@@ -323,6 +334,7 @@ function openStep(now: u32): void {
     m = M_SEND;
     return;
   }
+  if (!wantOpen || closeWanted) { closeSocket(); return; }
   const room = ring.rxFree();
   if (room >= 64 && (family == FAMILY_SIM || espPassive)) {
     if ((at.urc & at.U_DATA) != 0) {
@@ -397,12 +409,12 @@ export function modemOpen(h: usize, hl: i32, p: i32): i32 {
 }
 
 export function modemState(): i32 {
-  if (socketUp && m >= M_OPEN) return LINK_UP;
+  if (socketUp && m >= M_OPEN && !closeWanted) return LINK_UP;
   return wantOpen ? LINK_OPENING : LINK_DOWN;
 }
 
 export function modemWrite(p: usize, n: i32): i32 {
-  if (!socketUp) return E.E_LINK_CLOSED;
+  if (!socketUp || closeWanted) return E.E_LINK_CLOSED;
   return ring.txPut(p, n);
 }
 
@@ -415,8 +427,9 @@ export function modemRead(p: usize, n: i32): i32 {
 
 export function modemClose(): void {
   wantOpen = false;
-  if (socketUp && m == M_OPEN) closeSocket();
-  else socketUp = false;
+  // the state machine sends what is queued, then CIPCLOSE (after the command
+  // in flight, if any: a socket left open here was never closed before)
+  if (socketUp) closeWanted = true;
 }
 
 /** The reason the network refused us (0 none): the bring-up phase. */

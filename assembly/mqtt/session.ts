@@ -426,7 +426,7 @@ function onPacket(now: u32): void {
       // unknown id: release it anyway so the broker's flow can end
       txAck(T.PUBREL, D.packetId);
     } else {
-      logStart(ascii("mqtt: PUBACK for unknown id "));
+      logStart(ascii("mqtt: PUBACK, unknown id "));
       logInt(D.packetId);
       logEnd(LOG_WARN);
     }
