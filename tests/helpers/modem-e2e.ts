@@ -216,6 +216,8 @@ export function streamProblems(sim: Sim, peer: Peer, p: StreamPlan, from: number
 export interface BringUp {
   /** AT commands the firmware sent before CONNACK (`at> ` log lines). */
   atCommands: number;
+  /** Those commands, arguments cut ("AT+CSTT=..."). */
+  atList: string[];
   /** UART writes from the device before CONNACK (commands and CIPSEND data: `dev->mdm` trace lines). */
   uartWrites: number;
   /** AT commands that timed out before CONNACK (`at: timeout` lines). */
@@ -232,33 +234,38 @@ export interface BringUp {
  * `   12.345 dev->mdm >> bytes` (seconds since the emulator was created).
  */
 export function parseBringUp(stderr: string): BringUp {
-  const lines = stderr.split('\n');
   let atCommands = 0;
+  const atList: string[] = [];
   let uartWrites = 0;
   let timeouts = 0;
-  let connackMs = -1;
   let modemConnackMs: number | null = null;
-  let lastRxWithConnack: number | null = null;
-  for (const line of lines) {
+  // counts frozen when the CONNACK bytes arrive (a command may go out
+  // between their arrival and the session's log line)
+  let frozen: { atCommands: number; atList: string[]; uartWrites: number; timeouts: number } | null = null;
+  for (const line of stderr.split('\n')) {
     const fw = /^\[(\d+\.\d+)\] (.*)$/.exec(line);
     if (fw) {
       const text = fw[2]!;
-      if (text.startsWith('at> ')) atCommands++;
-      else if (text.startsWith('at: timeout')) timeouts++;
-      else if (text.startsWith('mqtt: connected')) {
-        connackMs = Math.round(Number(fw[1]) * 1000);
-        modemConnackMs = lastRxWithConnack;
-        break;
+      if (text.startsWith('at> ')) {
+        atCommands++;
+        atList.push(text.slice(4).replace(/=.*$/, '=…'));
+      } else if (text.startsWith('at: timeout')) {
+        timeouts++;
+      } else if (text.startsWith('mqtt: connected')) {
+        const counts = frozen ?? { atCommands, atList, uartWrites, timeouts };
+        return { ...counts, connackMs: Math.round(Number(fw[1]) * 1000), modemConnackMs };
       }
       continue;
     }
     const tr = /^\s*(\d+\.\d+) (dev->mdm|mdm->dev) (?:>>|<<) (.*)$/.exec(line);
-    if (tr) {
-      if (tr[2] === 'dev->mdm') uartWrites++;
-      // CONNACK: 0x20 0x02 flags rc; the trace escapes bytes below 0x20 as \xNN
-      else if (tr[3]!.includes(' \\x02\\x00\\x00') || tr[3]!.includes(' \\x02\\x01\\x00')) lastRxWithConnack = Math.round(Number(tr[1]) * 1000);
+    if (!tr) continue;
+    if (tr[2] === 'dev->mdm') {
+      uartWrites++;
+    } else if (frozen === null && (tr[3]!.includes(' \\x02\\x00\\x00') || tr[3]!.includes(' \\x02\\x01\\x00'))) {
+      // CONNACK: 0x20 0x02 flags 0; the trace escapes bytes below 0x20 as \xNN
+      modemConnackMs = Math.round(Number(tr[1]) * 1000);
+      frozen = { atCommands, atList: [...atList], uartWrites, timeouts };
     }
   }
-  if (connackMs < 0) throw new Error(`no "mqtt: connected" line in the trace:\n${stderr.slice(-3000)}`);
-  return { atCommands, uartWrites, timeouts, connackMs, modemConnackMs };
+  throw new Error(`no "mqtt: connected" line in the trace:\n${stderr.slice(-3000)}`);
 }
