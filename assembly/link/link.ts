@@ -2,7 +2,7 @@
 // modem. The session reaches it through transport.ts and never knows which
 // it is. All calls return at once.
 import { socketOpen, socketState, socketWrite, socketRead, socketClose } from "./socket";
-import { modemSelect, modemPoll, modemSleep, modemOpen, modemState, modemWrite, modemRead, modemClose, FAMILY_SIM, FAMILY_ESP } from "./modem";
+import { modemSelect, modemPoll, modemSleep, modemPendingOut, modemOpen, modemState, modemWrite, modemRead, modemClose, FAMILY_SIM, FAMILY_ESP } from "./modem";
 import { E_UNSUPPORTED } from "../errors";
 export { LINK_DOWN, LINK_OPENING, LINK_UP } from "./linkstate";
 
@@ -25,6 +25,9 @@ export function linkKind(): i32 { return kind; }
 
 /** Drives the link's own state machine (modem bring-up...); every loop. */
 export function linkPoll(): void { if (kind != KIND_SOCKET) modemPoll(); }
+
+/** Bytes taken by linkWrite() that have not left yet (a modem's queue). */
+export function linkPendingOut(): i32 { return kind == KIND_SOCKET ? 0 : modemPendingOut(); }
 
 /** Milliseconds until the link needs a step of its own. */
 export function linkSleep(): u32 { return kind == KIND_SOCKET ? 0xFFFFFFFF : modemSleep(); }

@@ -432,5 +432,8 @@ export function modemClose(): void {
   if (socketUp) closeWanted = true;
 }
 
+/** Bytes written by the session and not yet acknowledged by the module. */
+export function modemPendingOut(): i32 { return ring.txUsed(); }
+
 /** The reason the network refused us (0 none): the bring-up phase. */
 export function modemRefused(): i32 { return refusedCode; }

@@ -13,7 +13,7 @@ import * as ob from "./outbox";
 import * as q2 from "./inbound";
 import * as router from "./router";
 import { LINK_UP, LINK_DOWN } from "../link/link";
-import { transportPoll, transportSleep, transportOpen, transportState, transportRead, transportWrite, transportClose, transportError, transportErrorDetail } from "../transport";
+import { transportPoll, transportSleep, transportPendingOut, transportOpen, transportState, transportRead, transportWrite, transportClose, transportError, transportErrorDetail } from "../transport";
 import { millis, randomFill, hostEvent } from "../host/abi";
 import { EV_CONNECTED, EV_DISCONNECTED, EV_SUBSCRIBED, EV_UNSUBSCRIBED, EV_PUBLISHED, EV_ERROR } from "../host/events";
 import { logStart, logStr, logInt, logEnd, logPtr, logLength, LOG_ERROR, LOG_WARN, LOG_INFO } from "../host/log";
@@ -600,7 +600,8 @@ function step(): u32 {
     return 0;
   }
   if (st == ST_CLOSING) {
-    if (txLen == 0 || since_(since, now) > 1000) {
+    // idle once the DISCONNECT has left, also from a modem's queue
+    if ((txLen == 0 && transportPendingOut() == 0) || since_(since, now) > 2000) {
       transportClose();
       st = ST_IDLE;
       hostEvent(EV_DISCONNECTED, 0, 0, 0, 0);
