@@ -30,11 +30,11 @@ const BREAKS_LINK: ReadonlySet<FaultName> = new Set(['drop', 'pdp-deact', 'reboo
 
 /**
  * How long recovery may take, after the last round. hang: three commands
- * unanswered, then a power cycle (PWRKEY / RESET low 1.2 s, boot 3 s) and
- * bring-up: ~23 s on SIM (CIPSEND 5 s, CIPCLOSE 5 s, CIPSTART 2 s, a
- * PWRKEY pulse that only switches the hung module off, AT probes, a second
- * pulse) and ~55 s on ESP (CIPSEND 5 s, then two CIPSTART of 20 s each).
- * slow: every reply waits half the manual's maximum time (~5 s here).
+ * unanswered (CIPSEND 5 s, CIPCLOSE 5 s, then CIPSTART: 2 s on SIM, 20 s on
+ * ESP), a power cycle (PWRKEY / RESET low 1.2 s, boot 3 s) and bring-up. On
+ * SIM the first PWRKEY pulse only switches the hung module off, and a second
+ * one follows the AT probes: ~27 s in all; ESP ~36 s. slow: every reply
+ * waits half the manual's maximum time (~5 s here).
  */
 const SETTLE_MS: Record<FaultName, number> = {
   drop: 30000, 'pdp-deact': 30000, reboot: 30000, garbage: 30000, 'urc-storm': 30000,
