@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { sleep } from './scope.ts';
 import { is, type Sim, type SimEvent } from './sim.ts';
+export { publishWindowed } from './sim.ts';
 import type { Peer, QoS } from './peer.ts';
 
 export type ModemKind = 'sim800' | 'sim900' | 'esp-at';
@@ -57,31 +58,6 @@ export function payloadList(prefix: string, n: number): string[] {
   return Array.from({ length: n }, (_, i) => `${prefix}-${String(i).padStart(3, '0')}`);
 }
 
-/**
- * Sends `pub` lines with at most `window` not yet reported as published
- * (the outbox holds 24 records, 8 in flight); returns once all are
- * reported (bounded).
- */
-export async function publishWindowed(sim: Sim, topic: string, qos: number, payloads: string[], timeoutMs: number, window = 8): Promise<void> {
-  const from = sim.events.length;
-  const done = (): number => sim.count(is.published(topic, qos), from);
-  const until = Date.now() + timeoutMs;
-  let sent = 0;
-  while (sent < payloads.length) {
-    const room = window - (sent - done());
-    if (room > 0) {
-      const batch = payloads.slice(sent, sent + room);
-      sim.sendAll(batch.map((p) => `pub ${topic} ${qos} 0 ${p}`));
-      sent += batch.length;
-    }
-    const left = until - Date.now();
-    if (left <= 0) throw new Error(`publishing ${topic}: ${done()}/${payloads.length} published in ${timeoutMs} ms\n${sim.describe()}`);
-    await sim.waitForCount(is.published(topic, qos), Math.min(sent, done() + 1), left, from, `published ${topic}`);
-  }
-  await sim.waitForCount(is.published(topic, qos), payloads.length, Math.max(1, until - Date.now()), from, `published ${topic}`);
-}
-
-/** Checks cond every 50 ms (events come from two processes); rejects after timeoutMs. */
 export async function poll(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!cond()) {

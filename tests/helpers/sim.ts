@@ -261,3 +261,29 @@ function fmt(e: SimEvent, t0: number): string {
   const s = JSON.stringify(rest);
   return `+${at - t0}ms ${s.length > 200 ? s.slice(0, 200) + '…' : s}`;
 }
+
+/**
+ * Sends `pub` lines with at most `window` not yet reported as published
+ * (the outbox holds 24 records, 8 in flight, so it never fills); returns once all are
+ * reported (bounded).
+ */
+export async function publishWindowed(sim: Sim, topic: string, qos: number, payloads: string[], timeoutMs: number, window = 8): Promise<void> {
+  const from = sim.events.length;
+  const done = (): number => sim.count(is.published(topic, qos), from);
+  const until = Date.now() + timeoutMs;
+  let sent = 0;
+  while (sent < payloads.length) {
+    const room = window - (sent - done());
+    if (room > 0) {
+      const batch = payloads.slice(sent, sent + room);
+      sim.sendAll(batch.map((p) => `pub ${topic} ${qos} 0 ${p}`));
+      sent += batch.length;
+    }
+    const left = until - Date.now();
+    if (left <= 0) throw new Error(`publishing ${topic}: ${done()}/${payloads.length} published in ${timeoutMs} ms\n${sim.describe()}`);
+    await sim.waitForCount(is.published(topic, qos), Math.min(sent, done() + 1), left, from, `published ${topic}`);
+  }
+  await sim.waitForCount(is.published(topic, qos), payloads.length, Math.max(1, until - Date.now()), from, `published ${topic}`);
+}
+
+/** Checks cond every 50 ms (events come from two processes); rejects after timeoutMs. */

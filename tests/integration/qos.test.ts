@@ -3,35 +3,10 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Scope, sleep, uniqueId } from '../helpers/scope.ts';
 import { BROKER_KINDS } from '../helpers/brokers.ts';
-import { is, type Sim } from '../helpers/sim.ts';
+import { is, publishWindowed, type Sim } from '../helpers/sim.ts';
 import type { QoS } from '../helpers/peer.ts';
 
 const N = 50;
-/** Publishes outstanding at once from the device: below the outbox's 24 records. */
-const WINDOW = 8;
-
-/**
- * Sends `pub` lines with at most WINDOW not yet reported as published, so
- * the outbox never fills; returns when all are reported (bounded).
- */
-async function publishWindowed(sim: Sim, topic: string, qos: number, payloads: string[], timeoutMs: number): Promise<void> {
-  const from = sim.events.length;
-  const done = () => sim.count(is.published(topic, qos), from);
-  const until = Date.now() + timeoutMs;
-  let sent = 0;
-  while (sent < payloads.length) {
-    const room = WINDOW - (sent - done());
-    if (room > 0) {
-      const batch = payloads.slice(sent, sent + room);
-      sim.sendAll(batch.map((p) => `pub ${topic} ${qos} 0 ${p}`));
-      sent += batch.length;
-    }
-    const left = until - Date.now();
-    if (left <= 0) throw new Error(`publishing ${topic}: ${done()}/${payloads.length} published in ${timeoutMs} ms\n${sim.describe()}`);
-    await sim.waitForCount(is.published(topic, qos), Math.min(sent, done() + 1), left, from, `published ${topic}`);
-  }
-  await sim.waitForCount(is.published(topic, qos), payloads.length, Math.max(1, until - Date.now()), from, `published ${topic}`);
-}
 
 function payloads(qos: number): string[] {
   return Array.from({ length: N }, (_, i) => `q${qos}-${String(i).padStart(3, '0')}`);
