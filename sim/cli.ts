@@ -1,7 +1,12 @@
 // `atmqtt sim`: runs the firmware in the Node host against a broker and
 // speaks a line protocol: commands on stdin, one JSON event a line on stdout.
 import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { NodeHost, errorName, type Config, type HostEvent, type Message } from '../board/node/host.ts';
+
+const GUARDED_WASM = fileURLToPath(new URL('../build/atmqtt-guarded.wasm', import.meta.url));
+/** The default profile's RAM budget (asconfig.json lowMemoryLimit). */
+const RAM_BUDGET = 16384;
 import { startBroker, type EmbeddedBroker } from './broker.ts';
 import { createModem, traceLog, FAULTS, type ModemEmulator, type ModemKind } from './modem/index.ts';
 
@@ -11,7 +16,7 @@ const USAGE = `usage: atmqtt sim [--broker mqtt://host:port | ws://host:port/pat
   [--ap-ssid S] [--ap-password W]
   [--username U] [--password P] [--keepalive S] [--clean|--no-clean]
   [--will-topic T --will-payload P --will-qos N --will-retain]
-  [--telemetry S] [--stay] [--runtime v8|wasm3] [--trace]
+  [--telemetry S] [--stay] [--runtime v8|wasm3] [--guard] [--trace]
 stdin commands: sub FILTER QOS | unsub FILTER | pub TOPIC QOS RETAIN PAYLOAD...
   | wait MS | drop | disconnect | connect | fault NAME | quit
 faults (with --modem): ${FAULTS.join(', ')}`;
@@ -34,12 +39,13 @@ interface Args {
   rxFifo?: number;
   stay: boolean;
   runtime: 'v8' | 'wasm3';
+  guard: boolean;
   apSsid?: string;
   apPassword?: string;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { modem: 'none', trace: false, stay: false, runtime: 'v8', config: {} };
+  const a: Args = { modem: 'none', trace: false, stay: false, runtime: 'v8', guard: false, config: {} };
   const value = (i: number): string => {
     const v = argv[i + 1];
     if (v === undefined) fail(`${argv[i]} needs a value`);
@@ -68,6 +74,7 @@ function parseArgs(argv: string[]): Args {
       case '--telemetry': a.config.telemetry_s = int(i++, 0, 86400); break;
       case '--trace': a.trace = true; break;
       case '--stay': a.stay = true; break;
+      case '--guard': a.guard = true; break;
       case '--runtime': {
         const r = value(i++);
         if (r !== 'v8' && r !== 'wasm3') fail(`--runtime ${r}: want v8 or wasm3`);
@@ -154,6 +161,8 @@ async function main(argv: string[]): Promise<void> {
   }
   const host = new NodeHost({
     runtime: args.runtime,
+    // the RAM guard: every access past the 16 KiB budget traps, as on a board
+    ...(args.guard ? { wasmPath: GUARDED_WASM, ramBudget: RAM_BUDGET } : {}),
     uart: modem,
     config: { ...args.config, url },
     onEvent: (e) => emit(eventLine(e)),

@@ -19,14 +19,40 @@ export interface Engine {
   close(): void;
 }
 
+/**
+ * The RAM guard: a module instrumented by binaryen's --instrument-memory
+ * (build/atmqtt-guarded.wasm, `npm run build:guard`) reports every load
+ * and store here, and any byte touched at or past the budget traps, as
+ * wasm3's memoryLimit does on a board. V8 itself cannot size memory below
+ * one 64 KiB page.
+ */
+export function memoryGuard(budget: number): Imports {
+  const check = (bytes: number, offset: number, address: number): number => {
+    const end = (address >>> 0) + (offset >>> 0) + bytes;
+    if (end > budget) throw new RangeError(`RAM guard: access to [${end - bytes}, ${end}) past the ${budget}-byte budget`);
+    return address;
+  };
+  const same = (_id: number, v: number): number => v;
+  return {
+    load_ptr: (_id, bytes, offset, address) => check(bytes, offset, address),
+    store_ptr: (_id, bytes, offset, address) => check(bytes, offset, address),
+    load_val_i32: same, load_val_i64: same, load_val_f32: same, load_val_f64: same,
+    store_val_i32: same, store_val_i64: same, store_val_f32: same, store_val_f64: same,
+  };
+}
+
 export class V8Engine implements Engine {
   readonly name = 'v8';
   readonly exports: Record<string, unknown>;
   private readonly memory: WebAssembly.Memory;
 
-  constructor(wasmPath: string, imports: Imports) {
+  /** budget: the RAM guard's limit in bytes, for an instrumented module. */
+  constructor(wasmPath: string, imports: Imports, budget?: number) {
     const mod = new WebAssembly.Module(readFileSync(wasmPath));
-    const inst = new WebAssembly.Instance(mod, { host: imports });
+    const needsGuard = WebAssembly.Module.imports(mod).some((i) => i.module === 'env' && i.name === 'load_ptr');
+    if (needsGuard && budget === undefined) throw new Error(`${wasmPath} is instrumented: give the RAM budget`);
+    const env = needsGuard ? memoryGuard(budget ?? 0) : {};
+    const inst = new WebAssembly.Instance(mod, { host: imports, env });
     this.exports = inst.exports as Record<string, unknown>;
     this.memory = this.exports.memory as WebAssembly.Memory;
   }
@@ -69,12 +95,13 @@ export class Wasm3Engine implements Engine {
   private readonly head = Buffer.alloc(4);
   private closed = false;
 
-  constructor(wasmPath: string, private readonly imports: Imports, python = process.env.PYTHON ?? 'python3') {
+  constructor(wasmPath: string, private readonly imports: Imports, budget?: number, python = process.env.PYTHON ?? 'python3') {
     this.dir = mkdtempSync(join(tmpdir(), 'atmqtt-wasm3-'));
     const reqPath = join(this.dir, 'req');
     const rspPath = join(this.dir, 'rsp');
     execFileSync('mkfifo', [reqPath, rspPath]);
-    this.child = spawn(python, [BRIDGE, wasmPath, reqPath, rspPath], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const extra = budget === undefined ? [] : ['--ram-budget', String(budget)];
+    this.child = spawn(python, [BRIDGE, wasmPath, reqPath, rspPath, ...extra], { stdio: ['ignore', 'inherit', 'inherit'] });
     // the same order as the bridge opens them, or both wait forever
     this.req = openSync(reqPath, 'w');
     this.rsp = openSync(rspPath, 'r');

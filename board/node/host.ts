@@ -40,6 +40,8 @@ export interface HostOptions {
   wasmPath?: string;
   /** v8 (default): Node's own WebAssembly; wasm3: the wasm3 0.5.0 interpreter (pywasm3). */
   runtime?: 'v8' | 'wasm3';
+  /** RAM budget in bytes, enforced by the guard on an instrumented module (--guard). */
+  ramBudget?: number;
   /** The modem on the UART (--modem); without it the UART is silent. */
   uart?: Uart;
   config: Config;
@@ -100,7 +102,9 @@ export class NodeHost {
   constructor(opts: HostOptions) {
     this.opts = opts;
     const path = opts.wasmPath ?? DEFAULT_WASM;
-    const engine = opts.runtime === 'wasm3' ? new Wasm3Engine(path, this.imports()) : new V8Engine(path, this.imports());
+    const engine = opts.runtime === 'wasm3'
+      ? new Wasm3Engine(path, this.imports(), opts.ramBudget)
+      : new V8Engine(path, this.imports(), opts.ramBudget);
     this.engine = engine;
     const calls: Record<string, unknown> = {};
     for (const name of EXPORTS) calls[name] = (...a: number[]) => engine.call(name, ...a);

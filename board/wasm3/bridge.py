@@ -40,8 +40,16 @@ IMPORTS = {
 }
 
 
+# binaryen --instrument-memory reports every load and store through these
+# (build/atmqtt-guarded.wasm); pywasm3 does not expose wasm3's memoryLimit,
+# so the RAM guard checks each access against the budget here instead.
+GUARD_PTR = ("load_ptr", "store_ptr")
+GUARD_VAL = {"load_val_i32": "i(ii)", "load_val_i64": "I(iI)", "load_val_f32": "f(if)", "load_val_f64": "F(iF)",
+             "store_val_i32": "i(ii)", "store_val_i64": "I(iI)", "store_val_f32": "f(if)", "store_val_f64": "F(iF)"}
+
+
 class Bridge:
-    def __init__(self, wasm_path, req_path, rsp_path, stack_bytes):
+    def __init__(self, wasm_path, req_path, rsp_path, stack_bytes, ram_budget=None):
         # open order matches Node's: req first, then rsp
         self.req = open(req_path, "rb", buffering=0)
         self.rsp = open(rsp_path, "wb", buffering=0)
@@ -50,12 +58,36 @@ class Bridge:
         with open(wasm_path, "rb") as f:
             self.mod = self.env.parse_module(f.read())
         self.rt.load(self.mod)
+        self.guard_error = None
         for name, sig in IMPORTS.items():
             try:
                 self.mod.link_function("host", name, sig, self.forward(name))
             except RuntimeError:
                 pass  # the module does not import it
+        if ram_budget is not None:
+            self.link_guard(ram_budget)
         self.functions = {}
+        self.guard_error = None
+
+    def link_guard(self, budget):
+        def check(_id, size, offset, address):
+            end = (address & 0xFFFFFFFF) + (offset & 0xFFFFFFFF) + size
+            if end > budget:
+                # pywasm3 reports only "function raised exception": keep the reason
+                self.guard_error = "RAM guard: access to [%d, %d) past the %d-byte budget" % (end - size, end, budget)
+                raise RuntimeError(self.guard_error)
+            return address
+
+        for name in GUARD_PTR:
+            try:
+                self.mod.link_function("env", name, "i(iiii)", check)
+            except RuntimeError:
+                pass
+        for name, sig in GUARD_VAL.items():
+            try:
+                self.mod.link_function("env", name, sig, lambda _id, v: v)
+            except RuntimeError:
+                pass
 
     # ---- framing ----
     def read_exact(self, n):
@@ -122,18 +154,24 @@ class Bridge:
             name = body[1:1 + n].decode()
             (argc,) = struct.unpack("<B", body[1 + n:2 + n])
             args = struct.unpack("<%di" % argc, body[2 + n:2 + n + 4 * argc])
-            fn = self.functions.get(name)
-            if fn is None:
-                fn = self.functions[name] = self.rt.find_function(name)
             try:
+                fn = self.functions.get(name)
+                if fn is None:
+                    # wasm3 0.5.0 runs the start function on the first lookup
+                    fn = self.functions[name] = self.rt.find_function(name)
                 result = fn(*args)
-            except RuntimeError as e:
-                self.send(OP_TRAP, str(e).encode())
+            except Exception as e:  # a trap, or the RAM guard inside an import
+                reason = self.guard_error or str(e)
+                self.guard_error = None
+                self.send(OP_TRAP, reason.encode())
                 continue
             self.send(OP_RET, struct.pack("<i", 0 if result is None else (result & 0xFFFFFFFF) - (1 << 32 if result & 0x80000000 else 0)))
 
 
 if __name__ == "__main__":
     wasm_path, req_path, rsp_path = sys.argv[1:4]
-    stack = int(sys.argv[4]) if len(sys.argv) > 4 else 64 * 1024
-    Bridge(wasm_path, req_path, rsp_path, stack).run()
+    rest = sys.argv[4:]
+    budget = None
+    if "--ram-budget" in rest:
+        budget = int(rest[rest.index("--ram-budget") + 1])
+    Bridge(wasm_path, req_path, rsp_path, 64 * 1024, budget).run()

@@ -69,6 +69,8 @@ export class Sim {
     // ATMQTT_RUNTIME=wasm3 runs the same suite under the wasm3 interpreter
     const runtime = process.env.ATMQTT_RUNTIME;
     if (runtime && !args.includes('--runtime')) args = [...args, '--runtime', runtime];
+    // ATMQTT_GUARD=1: the module instrumented so any access past the RAM budget traps
+    if (process.env.ATMQTT_GUARD === '1' && !args.includes('--guard')) args = [...args, '--guard'];
     this.proc = spawn(process.execPath, [CLI, 'sim', ...args], {
       cwd: REPO_ROOT,
       stdio: ['pipe', 'pipe', 'pipe'],
