@@ -16,7 +16,7 @@ import { LINK_UP, LINK_DOWN } from "../link/link";
 import { transportPoll, transportSleep, transportPendingOut, transportOpen, transportState, transportRead, transportWrite, transportClose, transportError, transportErrorDetail } from "../transport";
 import { millis, randomFill, hostEvent } from "../host/abi";
 import { EV_CONNECTED, EV_DISCONNECTED, EV_SUBSCRIBED, EV_UNSUBSCRIBED, EV_PUBLISHED, EV_ERROR } from "../host/events";
-import { logStart, logStr, logInt, logEnd, logPtr, logLength, LOG_ERROR, LOG_WARN, LOG_INFO } from "../host/log";
+import { logStart, logStr, logInt, logEnd, LOG_WARN, LOG_INFO } from "../host/log";
 import * as stats from "./stats";
 
 // Session states, reported by state().
@@ -155,13 +155,17 @@ function fail(code: i32): void {
 
 function txFree(): i32 { return C.MAX_PACKET - txLen; }
 
+/** Moves the bytes not yet written to the front of TX. */
+function txCompact(): void {
+  if (txHead == 0) return;
+  memory.copy(tx, tx + txHead, txLen - txHead);
+  txLen -= txHead;
+  txHead = 0;
+}
+
 /** Appends bytes to TX when they fit. */
 function txPut(p: usize, n: i32): bool {
-  if (txHead > 0 && txLen + n > C.MAX_PACKET) {
-    memory.copy(tx, tx + txHead, txLen - txHead);
-    txLen -= txHead;
-    txHead = 0;
-  }
+  if (txLen + n > C.MAX_PACKET) txCompact();
   if (txLen + n > C.MAX_PACKET) return false;
   memory.copy(tx + txLen, p, n);
   txLen += n;
@@ -170,7 +174,7 @@ function txPut(p: usize, n: i32): bool {
 
 /** Encodes a 4-byte ack straight into TX (room is checked before reading). */
 function txAck(type: u8, id: i32): void {
-  if (txHead > 0) { memory.copy(tx, tx + txHead, txLen - txHead); txLen -= txHead; txHead = 0; }
+  txCompact();
   const r = encodeAck(tx + txLen, txFree(), type, id);
   if (r > 0) txLen += r;
 }
