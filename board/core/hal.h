@@ -1,0 +1,36 @@
+/* atmqtt board HAL: what each board implements for the portable host core
+ * (board/core/atmqtt_host.c). One function per import of board/ABI.md, plus
+ * hal_sleep. Pointers are host pointers already bounds-checked by the core;
+ * lengths are never negative. None of these may block, except hal_sleep. */
+#ifndef ATMQTT_HAL_H
+#define ATMQTT_HAL_H
+
+#include <stdint.h>
+
+uint32_t hal_millis(void);
+
+int32_t hal_uart_write(const uint8_t *p, int32_t len);
+int32_t hal_uart_read(uint8_t *p, int32_t max);
+void    hal_uart_set_baud(int32_t baud);
+void    hal_gpio_write(int32_t pin, int32_t level);
+
+int32_t hal_sock_open(const char *host, int32_t host_len, int32_t port, int32_t flags);
+int32_t hal_sock_write(int32_t h, const uint8_t *p, int32_t len);
+int32_t hal_sock_read(int32_t h, uint8_t *p, int32_t max);
+int32_t hal_sock_state(int32_t h);
+void    hal_sock_close(int32_t h);
+
+void    hal_random_fill(uint8_t *p, int32_t len);
+/* one line of text, no newline; level 1 error, 2 warn, 3 info, 4 debug */
+void    hal_log(int32_t level, const char *text, int32_t len);
+/* copy up to max bytes of the value; return its full length or -1 when unset */
+int32_t hal_config_read(int32_t key, uint8_t *p, int32_t max);
+void    hal_event(int32_t kind, int32_t a, int32_t b, const uint8_t *p, int32_t len);
+void    hal_message(const uint8_t *topic, int32_t topic_len, const uint8_t *payload, int32_t payload_len, int32_t flags);
+
+/* Wait up to ms milliseconds; may return early when a socket, the UART or
+ * a console has something. The board may call the core's export wrappers
+ * from here (never from the other hal_ functions). */
+void    hal_sleep(uint32_t ms);
+
+#endif

@@ -1,0 +1,406 @@
+/* POSIX HAL for the atmqtt host core: clock_gettime, non-blocking BSD
+ * sockets, /dev/urandom, log on stderr, config from main.c, events and
+ * messages as JSON lines on stdout (the shapes `atmqtt sim` prints). */
+#define _POSIX_C_SOURCE 200809L
+#include "hal.h"
+#include "hal_posix.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL 0
+#endif
+
+const char *hal_posix_config[HAL_CONFIG_KEYS];
+int hal_posix_log_level = 2;
+
+static int watch_fd = -1;
+static void (*watch_cb)(void);
+
+void hal_posix_watch_fd(int fd, void (*cb)(void)) { watch_fd = fd; watch_cb = cb; }
+
+/* ---- time ---- */
+
+uint32_t hal_millis(void)
+{
+    static int have_t0;
+    static struct timespec t0;
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    if (!have_t0) { t0 = t; have_t0 = 1; }
+    return (uint32_t)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+}
+
+/* ---- UART / GPIO: not on this board ---- */
+
+int32_t hal_uart_write(const uint8_t *p, int32_t len) { (void)p; (void)len; return 0; }
+int32_t hal_uart_read(uint8_t *p, int32_t max) { (void)p; (void)max; return 0; }
+void hal_uart_set_baud(int32_t baud) { (void)baud; }
+void hal_gpio_write(int32_t pin, int32_t level) { (void)pin; (void)level; }
+
+/* ---- sockets ---- */
+
+#define NSOCK 4
+static struct { int fd; int state; } socks[NSOCK]; /* fd 0 = free (stored +1) */
+
+static int sock_fd(int32_t h) { return (h >= 1 && h <= NSOCK && socks[h - 1].fd) ? socks[h - 1].fd - 1 : -1; }
+
+int32_t hal_sock_open(const char *host, int32_t host_len, int32_t port, int32_t flags)
+{
+    char name[256], service[16];
+    struct addrinfo hints, *res = NULL, *ai;
+    int i, fd = -1, one = 1;
+    if (flags & 1) return -20; /* no TLS */
+    if (host_len <= 0 || host_len >= (int32_t)sizeof name || port <= 0 || port > 65535) return -11;
+    for (i = 0; i < NSOCK && socks[i].fd; i++) {}
+    if (i == NSOCK) return -18;
+    memcpy(name, host, (size_t)host_len);
+    name[host_len] = 0;
+    snprintf(service, sizeof service, "%d", (int)port);
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    if (getaddrinfo(name, service, &hints, &res) != 0 || !res) return -11; /* blocks: fine on a PC */
+    for (ai = res; ai; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
+        if (fd < 0) continue;
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+#ifdef SO_NOSIGPIPE
+        setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one);
+#endif
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0) { socks[i].state = 1; break; }
+        if (errno == EINPROGRESS) { socks[i].state = 0; break; }
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    if (fd < 0) return -11;
+    socks[i].fd = fd + 1;
+    return i + 1;
+}
+
+int32_t hal_sock_state(int32_t h)
+{
+    int fd = sock_fd(h);
+    if (fd < 0) return -1;
+    if (socks[h - 1].state == 0) {
+        struct pollfd pf;
+        pf.fd = fd; pf.events = POLLOUT; pf.revents = 0;
+        if (poll(&pf, 1, 0) > 0) {
+            int err = 0;
+            socklen_t n = sizeof err;
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &n);
+            socks[h - 1].state = err ? -1 : 1;
+        }
+    }
+    return socks[h - 1].state;
+}
+
+int32_t hal_sock_write(int32_t h, const uint8_t *p, int32_t len)
+{
+    int fd = sock_fd(h);
+    ssize_t n;
+    if (fd < 0) return -1;
+    if (hal_sock_state(h) == 0) return 0;
+    if (socks[h - 1].state != 1) return -1;
+    if (len == 0) return 0;
+    n = send(fd, p, (size_t)len, MSG_NOSIGNAL);
+    if (n >= 0) return (int32_t)n;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
+    socks[h - 1].state = -1;
+    return -1;
+}
+
+int32_t hal_sock_read(int32_t h, uint8_t *p, int32_t max)
+{
+    int fd = sock_fd(h);
+    ssize_t n;
+    if (fd < 0) return -1;
+    if (hal_sock_state(h) == 0) return 0;
+    if (socks[h - 1].state < 0 || socks[h - 1].state == 2) return -1;
+    if (max == 0) return 0;
+    n = recv(fd, p, (size_t)max, 0);
+    if (n > 0) return (int32_t)n;
+    if (n == 0) { socks[h - 1].state = 2; return -1; }
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
+    socks[h - 1].state = -1;
+    return -1;
+}
+
+void hal_sock_close(int32_t h)
+{
+    int fd = sock_fd(h);
+    if (fd < 0) return;
+    close(fd);
+    socks[h - 1].fd = 0;
+    socks[h - 1].state = 0;
+}
+
+/* ---- random ---- */
+
+void hal_random_fill(uint8_t *p, int32_t len)
+{
+    static int fd = -1;
+    int32_t got = 0;
+    if (fd < 0) fd = open("/dev/urandom", O_RDONLY);
+    while (fd >= 0 && got < len) {
+        ssize_t n = read(fd, p + got, (size_t)(len - got));
+        if (n <= 0) break;
+        got += (int32_t)n;
+    }
+    for (; got < len; got++) p[got] = (uint8_t)rand();
+}
+
+/* ---- log ---- */
+
+void hal_log(int32_t level, const char *text, int32_t len)
+{
+    uint32_t t = hal_millis();
+    if (level > hal_posix_log_level) return;
+    fprintf(stderr, "[%lu.%03lu] %.*s\n", (unsigned long)(t / 1000), (unsigned long)(t % 1000), (int)len, text);
+}
+
+/* ---- config ---- */
+
+int32_t hal_config_read(int32_t key, uint8_t *p, int32_t max)
+{
+    size_t n;
+    const char *v;
+    if (key < 0 || key >= HAL_CONFIG_KEYS || !(v = hal_posix_config[key])) return -1;
+    n = strlen(v);
+    memcpy(p, v, n < (size_t)max ? n : (size_t)max);
+    return (int32_t)n;
+}
+
+/* ---- JSON output ---- */
+
+static const char *const ERROR_NAMES[] = {
+    "buffer-too-short", "bad-remaining-length", "malformed-packet", "bad-utf8", "bad-topic",
+    "packet-too-large", "outbox-full", "not-connected", "bad-qos", "bad-argument",
+    "link-open-failed", "link-closed", "connack-timeout", "ping-timeout", "connection-refused",
+    "unexpected-packet", "bad-config", "no-slot", "link-write-failed", "unsupported",
+    "link-timeout", "dropped", "ws-upgrade-refused", "ws-bad-accept", "ws-no-subprotocol",
+    "ws-protocol-error", "ws-frame-too-large", "ws-closed",
+};
+
+static const char *error_text(int32_t code)
+{
+    switch (code) {
+    case -3: return "malformed packet from the broker (detail: packet type)";
+    case -6: return "packet larger than the configured packet size (detail: bytes)";
+    case -7: return "outbox full: the message was not kept";
+    case -11: return "could not open the link to the broker";
+    case -12: return "the link closed";
+    case -13: return "no CONNACK in time";
+    case -14: return "no PINGRESP in time: link dead (detail: ms since the last byte received)";
+    case -15: return "the broker refused (detail: CONNACK return code or 128 for a subscription)";
+    case -16: return "unexpected packet from the broker (detail: packet type)";
+    case -18: return "no free slot (inbound QoS 2 table or router full)";
+    case -19: return "writing to the link failed";
+    case -21: return "opening the link timed out";
+    case -23: return "WebSocket upgrade refused (detail: HTTP status)";
+    case -24: return "wrong or missing Sec-WebSocket-Accept";
+    case -25: return "the server did not agree to the WebSocket subprotocol mqtt";
+    case -26: return "WebSocket protocol violation by the server (detail: opcode or header byte)";
+    case -27: return "WebSocket frame larger than the firmware accepts (detail: bytes)";
+    case -28: return "the server closed the WebSocket (detail: status code)";
+    default: return NULL;
+    }
+}
+
+static const char *const CONNACK_NAMES[] = { NULL, "unacceptable-protocol-version", "identifier-rejected",
+    "server-unavailable", "bad-username-or-password", "not-authorized" };
+
+const char *hal_posix_error_name(int32_t code, char *buf, int n)
+{
+    if (code <= -1 && code >= -28) return ERROR_NAMES[-code - 1];
+    snprintf(buf, (size_t)n, "error%ld", (long)code);
+    return buf;
+}
+
+void hal_posix_emit(const char *line)
+{
+    fputs(line, stdout);
+    fputc('\n', stdout);
+    fflush(stdout);
+}
+
+/* length of the valid UTF-8 sequence at s (max n bytes), 0 when invalid */
+static int utf8_seq(const uint8_t *s, int32_t n)
+{
+    uint8_t c = s[0];
+    int len, i;
+    uint32_t cp;
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) { len = 2; cp = c & 0x1F; }
+    else if (c >= 0xE0 && c <= 0xEF) { len = 3; cp = c & 0x0F; }
+    else if (c >= 0xF0 && c <= 0xF4) { len = 4; cp = c & 0x07; }
+    else return 0;
+    if (n < len) return 0;
+    for (i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80) return 0;
+        cp = cp << 6 | (s[i] & 0x3F);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))) return 0;
+    return len;
+}
+
+int hal_posix_json_string(char *out, int cap, int pos, const uint8_t *s, int32_t len, int *valid_utf8)
+{
+    int32_t i = 0;
+    if (valid_utf8) *valid_utf8 = 1;
+#define PUT(ch) do { if (pos < cap - 1) out[pos++] = (char)(ch); } while (0)
+    PUT('"');
+    while (i < len) {
+        uint8_t c = s[i];
+        int k = utf8_seq(s + i, len - i);
+        if (k == 0) { /* as Node's lossy decode: U+FFFD */
+            if (valid_utf8) *valid_utf8 = 0;
+            PUT(0xEF); PUT(0xBF); PUT(0xBD);
+            i++;
+            continue;
+        }
+        if (k > 1) { int j; for (j = 0; j < k; j++) PUT(s[i + j]); i += k; continue; }
+        if (c == '"' || c == '\\') { PUT('\\'); PUT(c); }
+        else if (c == '\n') { PUT('\\'); PUT('n'); }
+        else if (c == '\r') { PUT('\\'); PUT('r'); }
+        else if (c == '\t') { PUT('\\'); PUT('t'); }
+        else if (c == '\b') { PUT('\\'); PUT('b'); }
+        else if (c == '\f') { PUT('\\'); PUT('f'); }
+        else if (c < 0x20) { if (pos < cap - 7) pos += snprintf(out + pos, (size_t)(cap - pos), "\\u%04x", c); }
+        else PUT(c);
+        i++;
+    }
+    PUT('"');
+#undef PUT
+    out[pos < cap ? pos : cap - 1] = 0;
+    return pos;
+}
+
+static char line[16384];
+
+static int put(int pos, const char *s)
+{
+    int n = (int)strlen(s);
+    if (pos + n >= (int)sizeof line) n = (int)sizeof line - 1 - pos;
+    memcpy(line + pos, s, (size_t)n);
+    line[pos + n] = 0;
+    return pos + n;
+}
+
+void hal_event(int32_t kind, int32_t a, int32_t b, const uint8_t *p, int32_t len)
+{
+    char num[64], nb[24];
+    int pos = 0;
+    switch (kind) {
+    case 1:
+        pos = put(pos, a == 1 ? "{\"event\":\"connected\",\"sessionPresent\":true}" : "{\"event\":\"connected\",\"sessionPresent\":false}");
+        break;
+    case 2:
+        pos = put(pos, "{\"event\":\"disconnected\",\"reason\":\"");
+        pos = put(pos, a == 0 ? "requested" : hal_posix_error_name(a, nb, sizeof nb));
+        pos = put(pos, "\"}");
+        break;
+    case 3:
+        pos = put(pos, "{\"event\":\"subscribed\",\"filter\":");
+        pos = hal_posix_json_string(line, sizeof line, pos, p, len, NULL);
+        snprintf(num, sizeof num, ",\"granted\":%ld}", (long)b);
+        pos = put(pos, num);
+        break;
+    case 4:
+        pos = put(pos, "{\"event\":\"unsubscribed\",\"filter\":");
+        if (len > 0) pos = hal_posix_json_string(line, sizeof line, pos, p, len, NULL);
+        else pos = put(pos, "null");
+        pos = put(pos, "}");
+        break;
+    case 5:
+        pos = put(pos, "{\"event\":\"published\",\"topic\":");
+        pos = hal_posix_json_string(line, sizeof line, pos, p, len, NULL);
+        snprintf(num, sizeof num, ",\"qos\":%ld}", (long)b);
+        pos = put(pos, num);
+        break;
+    case 6: {
+        const char *text = error_text(a);
+        char msg[512];
+        int m = 0;
+        if (len > 0) m = snprintf(msg, sizeof msg, "%.*s", (int)(len < 400 ? len : 400), (const char *)p);
+        else m = snprintf(msg, sizeof msg, "%s", text ? text : hal_posix_error_name(a, nb, sizeof nb));
+        if (b != 0 && m >= 0 && m < (int)sizeof msg) snprintf(msg + m, sizeof msg - (size_t)m, ": %ld", (long)b);
+        pos = put(pos, "{\"event\":\"error\",\"code\":\"");
+        pos = put(pos, hal_posix_error_name(a, nb, sizeof nb));
+        pos = put(pos, "\",\"message\":");
+        pos = hal_posix_json_string(line, sizeof line, pos, (const uint8_t *)msg, (int32_t)strlen(msg), NULL);
+        if (a == -15 && b >= 1 && b <= 5) {
+            pos = put(pos, ",\"reason\":\"");
+            pos = put(pos, CONNACK_NAMES[b]);
+            pos = put(pos, "\"");
+        }
+        pos = put(pos, "}");
+        break;
+    }
+    default:
+        return;
+    }
+    (void)pos;
+    hal_posix_emit(line);
+}
+
+static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+void hal_message(const uint8_t *topic, int32_t tl, const uint8_t *payload, int32_t pl, int32_t flags)
+{
+    char num[96];
+    int pos = 0, valid = 1;
+    pos = put(pos, "{\"event\":\"message\",\"topic\":");
+    pos = hal_posix_json_string(line, sizeof line, pos, topic, tl, NULL);
+    snprintf(num, sizeof num, ",\"qos\":%d,\"retain\":%s,\"dup\":%s,\"payload\":", (int)(flags & 3),
+             (flags & 4) ? "true" : "false", (flags & 8) ? "true" : "false");
+    pos = put(pos, num);
+    pos = hal_posix_json_string(line, sizeof line, pos, payload, pl, &valid);
+    if (!valid) {
+        int32_t i;
+        pos = put(pos, ",\"payloadBase64\":\"");
+        for (i = 0; i < pl && pos < (int)sizeof line - 8; i += 3) {
+            uint32_t v = (uint32_t)payload[i] << 16 | (i + 1 < pl ? (uint32_t)payload[i + 1] << 8 : 0) | (i + 2 < pl ? payload[i + 2] : 0);
+            line[pos++] = B64[v >> 18 & 63];
+            line[pos++] = B64[v >> 12 & 63];
+            line[pos++] = i + 1 < pl ? B64[v >> 6 & 63] : '=';
+            line[pos++] = i + 2 < pl ? B64[v & 63] : '=';
+        }
+        line[pos] = 0;
+        pos = put(pos, "\"");
+    }
+    pos = put(pos, "}");
+    hal_posix_emit(line);
+}
+
+/* ---- sleep: poll the sockets and the watched fd ---- */
+
+void hal_sleep(uint32_t ms)
+{
+    struct pollfd pf[NSOCK + 1];
+    int n = 0, i;
+    for (i = 0; i < NSOCK; i++) {
+        if (!socks[i].fd || socks[i].state < 0 || socks[i].state == 2) continue;
+        pf[n].fd = socks[i].fd - 1;
+        pf[n].events = socks[i].state == 0 ? POLLOUT : POLLIN;
+        pf[n].revents = 0;
+        n++;
+    }
+    if (watch_fd >= 0) { pf[n].fd = watch_fd; pf[n].events = POLLIN; pf[n].revents = 0; n++; }
+    if (ms > 60000) ms = 60000;
+    if (poll(pf, (nfds_t)n, (int)ms) > 0 && watch_fd >= 0 && pf[n - 1].revents && watch_cb) watch_cb();
+}
