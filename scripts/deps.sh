@@ -14,6 +14,7 @@ need=()
 [ -x /usr/sbin/mosquitto ] || need+=(mosquitto mosquitto-clients)
 command -v wasm-validate >/dev/null || need+=(wabt)
 command -v mkfifo >/dev/null || need+=(coreutils)
+command -v cc >/dev/null || need+=(build-essential)
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
