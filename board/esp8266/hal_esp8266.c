@@ -1,0 +1,245 @@
+/* ESP8266 HAL for the atmqtt host core (NONOS SDK style; the same calls
+ * exist in ESP8266_RTOS_SDK 2.x). The modem hangs on UART0, swapped to
+ * GPIO13 (RX) / GPIO15 (TX) with system_uart_swap() so GPIO1/3 stay on the
+ * USB-serial bridge; logs go out on UART1 TX (GPIO2). PWRKEY = GPIO4,
+ * RESET = GPIO5 (ABI pins 4 and 5 map 1:1). No host sockets: sock_open
+ * returns -20 (unsupported), so only AT-modem links (sim800, sim900,
+ * esp-at) work. wasm3 allocates from its fixed heap (-Dd_m3FixedHeap).
+ *
+ * UART, GPIO and the RNG are driven through their registers; SDK calls
+ * (time, timer, watchdog, restart, pin swap) are weak declarations so the
+ * file compiles without the SDK (the build here makes objects only).
+ *
+ * Fixed heap caveat: wasm3's d_m3FixedHeap allocator is a bump allocator
+ * that frees only the last block, so the core's in-place restart after a
+ * trap would leak the heap. This board therefore reboots the chip
+ * (system_restart) when a restart falls due, instead of reloading. */
+#include "atmqtt_host.h"
+#include "hal.h"
+
+#include <stdint.h>
+#include <string.h>
+
+/* ---- SDK (weak: absent in the object-only build) ---- */
+typedef struct { uint8_t opaque[20]; } board_timer_t; /* ETSTimer / os_timer_t */
+typedef void (*board_timer_fn)(void *);
+extern uint32_t system_get_time(void) __attribute__((weak));          /* us, wraps */
+extern void system_restart(void) __attribute__((weak));
+extern void system_soft_wdt_feed(void) __attribute__((weak));
+extern void system_uart_swap(void) __attribute__((weak));
+extern void os_delay_us(uint16_t us) __attribute__((weak));
+extern void ets_timer_setfn(board_timer_t *t, board_timer_fn fn, void *arg) __attribute__((weak));
+extern void ets_timer_arm_new(board_timer_t *t, uint32_t ms, int repeat, int is_ms) __attribute__((weak));
+extern void ets_timer_disarm(board_timer_t *t) __attribute__((weak));
+
+/* ---- registers (ESP8266 technical reference) ---- */
+#define REG(a) (*(volatile uint32_t *)(a))
+#define UART_BASE(n)      (0x60000000u + (n) * 0xF00u)
+#define UART_FIFO(n)      REG(UART_BASE(n) + 0x00)
+#define UART_CLKDIV(n)    REG(UART_BASE(n) + 0x14)
+#define UART_STATUS(n)    REG(UART_BASE(n) + 0x1C)
+#define UART_CONF0(n)     REG(UART_BASE(n) + 0x20)
+#define UART_RXCNT(n)     (UART_STATUS(n) & 0xFFu)
+#define UART_TXCNT(n)     ((UART_STATUS(n) >> 16) & 0xFFu)
+#define UART_FIFO_LEN     128u
+#define UART_CLK_FREQ     80000000u
+#define GPIO_OUT_W1TS     REG(0x60000304u)
+#define GPIO_OUT_W1TC     REG(0x60000308u)
+#define GPIO_ENABLE_W1TS  REG(0x60000310u)
+#define HW_RANDOM         REG(0x3FF20E44u)
+
+#define MODEM_UART 0
+#define LOG_UART   1
+
+#ifndef BOARD_STACK_BYTES
+#define BOARD_STACK_BYTES 6144u   /* wasm3 value stack, from the fixed heap */
+#endif
+#ifndef BOARD_MEMORY_LIMIT
+#define BOARD_MEMORY_LIMIT ATMQTT_DEFAULT_MEMORY_LIMIT
+#endif
+
+/* ---- configuration: compiled in (override with -DATMQTT_CFG_...) ---- */
+#ifndef ATMQTT_CFG_BROKER
+#define ATMQTT_CFG_BROKER "mqtt://test.mosquitto.org:1883"
+#endif
+#ifndef ATMQTT_CFG_LINK
+#define ATMQTT_CFG_LINK "sim800"
+#endif
+#ifndef ATMQTT_CFG_APN
+#define ATMQTT_CFG_APN ""
+#endif
+#ifndef ATMQTT_CFG_BAUD
+#define ATMQTT_CFG_BAUD "115200"
+#endif
+static const char *const config[19] = {
+    [0] = ATMQTT_CFG_BROKER, [10] = ATMQTT_CFG_LINK, [13] = ATMQTT_CFG_BAUD, [14] = ATMQTT_CFG_APN,
+};
+
+/* the image, generated into build/ by board/esp8266/build.sh */
+extern const uint8_t atmqtt_image[];
+extern const uint32_t atmqtt_image_len;
+
+/* ---- time ---- */
+uint32_t hal_millis(void)
+{
+    static uint32_t last_us, acc_ms, rem_us;
+    uint32_t now, d;
+    if (!system_get_time) return 0;
+    now = system_get_time();
+    d = now - last_us;            /* handles the 71-minute wrap of the us clock */
+    last_us = now;
+    rem_us += d;
+    acc_ms += rem_us / 1000u;
+    rem_us %= 1000u;
+    return acc_ms;
+}
+
+/* ---- UART ---- */
+#define RX_RING 512u
+static uint8_t rx_ring[RX_RING];
+static uint16_t rx_head, rx_tail;
+
+static void uart_poll(void)
+{
+    while (UART_RXCNT(MODEM_UART)) {
+        uint8_t b = (uint8_t)UART_FIFO(MODEM_UART);
+        uint16_t next = (uint16_t)((rx_head + 1u) % RX_RING);
+        if (next == rx_tail) break; /* full: leave the rest in the FIFO */
+        rx_ring[rx_head] = b;
+        rx_head = next;
+    }
+}
+
+int32_t hal_uart_write(const uint8_t *p, int32_t len)
+{
+    int32_t n = 0;
+    while (n < len && UART_TXCNT(MODEM_UART) < UART_FIFO_LEN - 1u) UART_FIFO(MODEM_UART) = p[n++];
+    return n;
+}
+
+int32_t hal_uart_read(uint8_t *p, int32_t max)
+{
+    int32_t n = 0;
+    uart_poll();
+    while (n < max && rx_tail != rx_head) {
+        p[n++] = rx_ring[rx_tail];
+        rx_tail = (uint16_t)((rx_tail + 1u) % RX_RING);
+    }
+    return n;
+}
+
+void hal_uart_set_baud(int32_t baud)
+{
+    if (baud <= 0) return;
+    UART_CLKDIV(MODEM_UART) = (UART_CLK_FREQ / (uint32_t)baud) & 0xFFFFFu;
+    UART_CONF0(MODEM_UART) = 0x1Cu; /* 8 data bits, no parity, 1 stop bit */
+}
+
+/* ---- GPIO: ABI pin n = GPIOn (4 PWRKEY, 5 RESET) ---- */
+void hal_gpio_write(int32_t pin, int32_t level)
+{
+    uint32_t bit;
+    if (pin < 0 || pin > 15 || pin == 1 || pin == 3 || (pin >= 6 && pin <= 11)) return; /* UART0 / flash */
+    bit = 1u << pin;
+    if (level) GPIO_OUT_W1TS = bit; else GPIO_OUT_W1TC = bit;
+    GPIO_ENABLE_W1TS = bit;
+}
+
+/* ---- sockets: none on this board ---- */
+int32_t hal_sock_open(const char *host, int32_t host_len, int32_t port, int32_t flags)
+{ (void)host; (void)host_len; (void)port; (void)flags; return -20; }
+int32_t hal_sock_write(int32_t h, const uint8_t *p, int32_t len) { (void)h; (void)p; (void)len; return -12; }
+int32_t hal_sock_read(int32_t h, uint8_t *p, int32_t max) { (void)h; (void)p; (void)max; return -12; }
+int32_t hal_sock_state(int32_t h) { (void)h; return -12; }
+void hal_sock_close(int32_t h) { (void)h; }
+
+/* ---- misc ---- */
+void hal_random_fill(uint8_t *p, int32_t len)
+{
+    int32_t i;
+    for (i = 0; i < len; i++) p[i] = (uint8_t)(HW_RANDOM >> ((i & 3) * 8));
+}
+
+static void log_bytes(const char *s, int32_t n)
+{
+    int32_t i;
+    for (i = 0; i < n; i++) {
+        while (UART_TXCNT(LOG_UART) >= UART_FIFO_LEN - 1u) {}
+        UART_FIFO(LOG_UART) = (uint8_t)s[i];
+    }
+}
+
+void hal_log(int32_t level, const char *text, int32_t len)
+{
+    static const char tag[] = "?EWID";
+    char pre[3] = { tag[level >= 1 && level <= 4 ? level : 0], ' ', 0 };
+    log_bytes(pre, 2);
+    log_bytes(text, len);
+    log_bytes("\r\n", 2);
+}
+
+int32_t hal_config_read(int32_t key, uint8_t *p, int32_t max)
+{
+    size_t n;
+    if (key < 0 || key >= 19 || !config[key] || !config[key][0]) return -1;
+    n = strlen(config[key]);
+    memcpy(p, config[key], n < (size_t)max ? n : (size_t)max);
+    return (int32_t)n;
+}
+
+/* Application hooks: weak, a sketch overrides them. */
+__attribute__((weak)) void board_on_event(int32_t kind, int32_t a, int32_t b, const uint8_t *p, int32_t len)
+{ (void)kind; (void)a; (void)b; (void)p; (void)len; }
+__attribute__((weak)) void board_on_message(const uint8_t *t, int32_t tl, const uint8_t *p, int32_t pl, int32_t flags)
+{ (void)t; (void)tl; (void)p; (void)pl; (void)flags; }
+
+void hal_event(int32_t kind, int32_t a, int32_t b, const uint8_t *p, int32_t len) { board_on_event(kind, a, b, p, len); }
+void hal_message(const uint8_t *topic, int32_t topic_len, const uint8_t *payload, int32_t payload_len, int32_t flags)
+{ board_on_message(topic, topic_len, payload, payload_len, flags); }
+
+/* Busy wait with the modem FIFO drained and the watchdog fed. Only used by
+ * atmqtt_run(); the SDK build runs from a timer (board_tick) instead. */
+void hal_sleep(uint32_t ms)
+{
+    uint32_t t0 = hal_millis();
+    while ((uint32_t)(hal_millis() - t0) < ms) {
+        uart_poll();
+        if (rx_head != rx_tail) return;
+        if (system_soft_wdt_feed) system_soft_wdt_feed();
+        if (os_delay_us) os_delay_us(500);
+    }
+}
+
+/* ---- entry: user_init -> timer-driven loop ---- */
+static atmqtt_core core;
+static board_timer_t tick_timer;
+
+static void board_tick(void *arg)
+{
+    uint32_t ms;
+    (void)arg;
+    uart_poll();
+    if (!core.running && core.traps && (int32_t)(hal_millis() - core.restart_at) >= 0) {
+        hal_log(2, "fixed heap: rebooting to restart the module", 40);
+        if (system_restart) system_restart();
+        return;
+    }
+    ms = atmqtt_step(&core);
+    if (ms > 20) ms = 20; /* come back soon to drain the 128-byte RX FIFO */
+    if (ets_timer_arm_new) ets_timer_arm_new(&tick_timer, ms ? ms : 1, 0, 1);
+}
+
+void user_init(void)
+{
+    if (system_uart_swap) system_uart_swap(); /* UART0 -> GPIO13/15 */
+    hal_uart_set_baud(115200);
+    core.stack_bytes = BOARD_STACK_BYTES;
+    core.memory_limit = BOARD_MEMORY_LIMIT;
+    if (atmqtt_start(&core, atmqtt_image, atmqtt_image_len) == ATMQTT_E_IMAGE) return;
+    if (ets_timer_setfn && ets_timer_arm_new) {
+        ets_timer_setfn(&tick_timer, board_tick, NULL);
+        ets_timer_arm_new(&tick_timer, 1, 0, 1);
+    } else {
+        atmqtt_run(&core); /* no SDK timer: poll forever */
+    }
+}
