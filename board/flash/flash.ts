@@ -1,5 +1,5 @@
 // npm run flash -- --port PORT [--chip esp32|esp8266] [--baud N] [--image PATH]
-//                  [--wasm PATH] [--offset N] [--dry-run]
+//                  [--wasm PATH [--out PATH]] [--offset N] [--dry-run]
 // Writes the atmqtt image (16-byte header "AMQW", length, CRC-32, version 1,
 // then build/atmqtt.wasm) to the board's "atmqtt" flash partition with
 // esptool (PyPI esptool). See board/flash/README.md.
@@ -87,13 +87,13 @@ function display(p: string): string {
 }
 
 const USAGE = `usage: npm run flash -- --port PORT [--chip esp32|esp8266] [--baud N]
-       [--image PATH | --wasm PATH] [--offset N] [--dry-run]
+       [--image PATH | --wasm PATH [--out PATH]] [--offset N] [--dry-run]
   --port PORT     serial port (required unless --dry-run)
   --chip CHIP     esp32 (default) or esp8266
   --baud N        default 460800
   --image PATH    a ready image (checked: magic, version, length, CRC-32)
-  --wasm PATH     module to wrap when --image is absent (default build/atmqtt.wasm);
-                  the image goes to build/atmqtt.img
+  --wasm PATH     module to wrap when --image is absent (default build/atmqtt.wasm)
+  --out PATH      where the built image goes (default build/atmqtt.img)
   --offset N      default: the atmqtt partition (esp32 0x${hex(esp32PartitionSafe())}
                   from board/flash/partitions.csv, esp8266 0x${hex(ESP8266_PARTITION.offset)})
   --dry-run       print the esptool command(s) and exit 0; no port is opened`;
@@ -132,6 +132,7 @@ export function main(argv: string[]): number {
         baud: { type: "string", default: "460800" },
         image: { type: "string" },
         wasm: { type: "string" },
+        out: { type: "string" },
         offset: { type: "string" },
         "dry-run": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
@@ -162,6 +163,7 @@ interface Opts {
   baud?: string | undefined;
   image?: string | undefined;
   wasm?: string | undefined;
+  out?: string | undefined;
   offset?: string | undefined;
   "dry-run"?: boolean | undefined;
 }
@@ -175,7 +177,9 @@ function run(o: Opts): number {
   }
   const baud = parseNum(o.baud ?? "460800");
   if (!Number.isInteger(baud) || baud <= 0) throw new Exit(2, `--baud must be a positive integer, not "${o.baud}"`);
-  if (o.image !== undefined && o.wasm !== undefined) throw new Exit(2, "give --image or --wasm, not both");
+  if (o.image !== undefined && (o.wasm !== undefined || o.out !== undefined)) {
+    throw new Exit(2, "--image is a ready image; --wasm/--out build one: give one or the other");
+  }
 
   let part: Partition;
   try {
@@ -201,7 +205,7 @@ function run(o: Opts): number {
     const wasmPath = resolve(o.wasm ?? resolve(ROOT, "build/atmqtt.wasm"));
     if (!existsSync(wasmPath)) throw new Exit(2, `${display(wasmPath)}: no such file (run npm run build:fw first)`);
     image = makeImage(readFileSync(wasmPath));
-    imagePath = resolve(ROOT, "build/atmqtt.img");
+    imagePath = resolve(o.out ?? resolve(ROOT, "build/atmqtt.img"));
     mkdirSync(dirname(imagePath), { recursive: true });
     writeFileSync(imagePath, image);
   }
