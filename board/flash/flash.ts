@@ -4,7 +4,7 @@
 // then build/atmqtt.wasm) to the board's "atmqtt" flash partition with
 // esptool (PyPI esptool). See board/flash/README.md.
 // Exit codes: 0 ok, 2 bad arguments, 3 image refused, 4 esptool missing,
-// otherwise esptool's own exit status.
+// 5 esptool ran and failed (its own status is printed).
 
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -253,7 +253,7 @@ function run(o: Opts): number {
   if (r.error) throw new Exit(4, `cannot run ${python}: ${r.error.message}`);
   if (r.status !== 0) {
     process.stderr.write(`flash: esptool failed (exit ${r.status ?? r.signal})\n`);
-    return r.status ?? 1;
+    return 5;
   }
   return 0;
 }
