@@ -44,7 +44,8 @@ open(sys.argv[2], "w").write(
 PY
 common=(--specs="$specs" -Os -mlongcalls -mtext-section-literals -ffunction-sections -fdata-sections
   -Dd_m3FixedHeap="$heap" -Dd_m3MaxFunctionStackHeight=64 -Dd_m3CodePageAlignSize=1024
-  -Dd_m3VerboseErrorMessages=0 -Dd_m3MaxConstantTableSize=64 -Dd_m3LogOutput=0 -I"$src")
+  -Dd_m3VerboseErrorMessages=0 -Dd_m3MaxConstantTableSize=64 -Dd_m3LogOutput=0
+  -Dd_m3HasFloat=0 -Dd_m3NoFloatDynamic=0 -I"$src")
 # wasm3 is third-party code: its warnings are not ours
 for c in "$src"/m3_*.c; do
   "$cc" "${common[@]}" -std=gnu11 -w -c "$c" -o "$out/wasm3/$(basename "${c%.c}").o"
