@@ -9,6 +9,7 @@ const GUARDED_WASM = fileURLToPath(new URL('../build/atmqtt-guarded.wasm', impor
 const RAM_BUDGET = 16384;
 import { startBroker, type EmbeddedBroker } from './broker.ts';
 import { createModem, traceLog, FAULTS, type ModemEmulator, type ModemKind } from './modem/index.ts';
+import { runModemServer } from './modem-server.ts';
 
 const USAGE = `usage: atmqtt sim [--broker mqtt://host:port | ws://host:port/path] [--client-id ID]
   [--modem none|sim800|sim900|esp-at] [--baud N] [--rx-fifo BYTES]
@@ -136,7 +137,24 @@ function eventLine(e: HostEvent): object {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** `atmqtt modem --modem KIND [--listen PORT] [--baud N] [--apn A] [--ssid S] [--wifi-password W] [--trace]` */
+async function modemMain(argv: string[]): Promise<void> {
+  const get = (k: string): string | undefined => { const i = argv.indexOf(k); return i >= 0 ? argv[i + 1] : undefined; };
+  const kind = get('--modem');
+  if (kind !== 'sim800' && kind !== 'sim900' && kind !== 'esp-at') fail('atmqtt modem: --modem sim800|sim900|esp-at');
+  const port = Number(get('--listen') ?? 0);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail('--listen wants a port');
+  await runModemServer({
+    kind, port,
+    baud: get('--baud') ? Number(get('--baud')) : undefined,
+    apn: get('--apn') ?? 'internet',
+    ssid: get('--ssid'), wifiPassword: get('--wifi-password'),
+    trace: argv.includes('--trace'),
+  });
+}
+
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === 'modem') return modemMain(argv.slice(1));
   if (argv[0] !== 'sim') fail(argv[0] === undefined ? 'missing command' : `unknown command ${argv[0]}`);
   const args = parseArgs(argv.slice(1));
   let broker: EmbeddedBroker | undefined;

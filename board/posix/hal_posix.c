@@ -43,12 +43,74 @@ uint32_t hal_millis(void)
     return (uint32_t)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
 }
 
-/* ---- UART / GPIO: not on this board ---- */
+/* ---- UART / GPIO: over TCP to the simulator's modem (`atmqtt modem`) ----
+ * Toward the modem every message is framed, so pins and baud rate travel
+ * with the bytes: [kind u8][len u16 BE][data]; kind 0 UART bytes, 1 GPIO
+ * (pin, level), 2 baud (u32 BE). From the modem come plain UART bytes. */
 
-int32_t hal_uart_write(const uint8_t *p, int32_t len) { (void)p; (void)len; return 0; }
-int32_t hal_uart_read(uint8_t *p, int32_t max) { (void)p; (void)max; return 0; }
-void hal_uart_set_baud(int32_t baud) { (void)baud; }
-void hal_gpio_write(int32_t pin, int32_t level) { (void)pin; (void)level; }
+static int uart_fd = -1;
+
+int hal_posix_uart_connect(const char *host, const char *port)
+{
+    struct addrinfo hints, *res = NULL;
+    int fd, one = 1;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    if (getaddrinfo(host, port, &hints, &res) != 0 || !res) return -1;
+    fd = socket(res->ai_family, res->ai_socktype, res->ai_protocol);
+    if (fd < 0 || connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
+        if (fd >= 0) close(fd);
+        freeaddrinfo(res);
+        return -1;
+    }
+    freeaddrinfo(res);
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    uart_fd = fd;
+    return 0;
+}
+
+/* Sends one whole frame (the modem side reads frames whole); 0 if it cannot now. */
+static int uart_frame(uint8_t kind, const uint8_t *p, int32_t len)
+{
+    uint8_t buf[3 + 512];
+    ssize_t w;
+    if (uart_fd < 0 || len > 512) return 0;
+    buf[0] = kind;
+    buf[1] = (uint8_t)(len >> 8);
+    buf[2] = (uint8_t)len;
+    memcpy(buf + 3, p, (size_t)len);
+    w = send(uart_fd, buf, (size_t)len + 3, MSG_NOSIGNAL);
+    /* loopback: a short write of a few hundred bytes does not happen in practice */
+    return w == (ssize_t)len + 3;
+}
+
+int32_t hal_uart_write(const uint8_t *p, int32_t len)
+{
+    if (len > 512) len = 512;
+    return uart_frame(0, p, len) ? len : 0;
+}
+
+int32_t hal_uart_read(uint8_t *p, int32_t max)
+{
+    ssize_t r;
+    if (uart_fd < 0 || max <= 0) return 0;
+    r = recv(uart_fd, p, (size_t)max, 0);
+    return r > 0 ? (int32_t)r : 0;
+}
+
+void hal_uart_set_baud(int32_t baud)
+{
+    uint8_t b[4] = { (uint8_t)(baud >> 24), (uint8_t)(baud >> 16), (uint8_t)(baud >> 8), (uint8_t)baud };
+    uart_frame(2, b, 4);
+}
+
+void hal_gpio_write(int32_t pin, int32_t level)
+{
+    uint8_t b[2] = { (uint8_t)pin, (uint8_t)level };
+    uart_frame(1, b, 2);
+}
 
 /* ---- sockets ---- */
 
@@ -391,8 +453,9 @@ void hal_message(const uint8_t *topic, int32_t tl, const uint8_t *payload, int32
 
 void hal_sleep(uint32_t ms)
 {
-    struct pollfd pf[NSOCK + 1];
+    struct pollfd pf[NSOCK + 2];
     int n = 0, i;
+    if (uart_fd >= 0) { pf[n].fd = uart_fd; pf[n].events = POLLIN; pf[n].revents = 0; n++; }
     for (i = 0; i < NSOCK; i++) {
         if (!socks[i].fd || socks[i].state < 0 || socks[i].state == 2) continue;
         pf[n].fd = socks[i].fd - 1;

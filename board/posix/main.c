@@ -18,6 +18,7 @@ static const char USAGE[] =
     "  [--client-id ID] [--username U] [--password P] [--keepalive S] [--clean|--no-clean]\n"
     "  [--will-topic T --will-payload P --will-qos N --will-retain]\n"
     "  [--telemetry S] [--telemetry-topic T]\n"
+    "  [--link socket|sim800|sim900|esp-at --uart HOST:PORT [--baud N] [--apn A] [--ssid S --wifi-password W]]\n"
     "  [--memory-limit BYTES (16384)] [--stack BYTES (32768)] [--stay] [--trace] [--stats]\n"
     "stdin commands: sub FILTER QOS | unsub FILTER | pub TOPIC QOS RETAIN PAYLOAD...\n"
     "  | disconnect | connect | quit\n";
@@ -214,8 +215,10 @@ int main(int argc, char **argv)
         { "--broker", 0, 0, 0, 0 }, { "--client-id", 1, 0, 0, 0 }, { "--username", 2, 0, 0, 0 },
         { "--password", 3, 0, 0, 0 }, { "--keepalive", 4, 1, 0, 65535 }, { "--will-topic", 6, 0, 0, 0 },
         { "--will-payload", 7, 0, 0, 0 }, { "--will-qos", 8, 1, 0, 2 }, { "--telemetry", 11, 1, 0, 86400 },
-        { "--telemetry-topic", 12, 0, 0, 0 },
+        { "--telemetry-topic", 12, 0, 0, 0 }, { "--link", 10, 0, 0, 0 }, { "--baud", 13, 1, 1200, 921600 },
+        { "--apn", 14, 0, 0, 0 }, { "--ssid", 17, 0, 0, 0 }, { "--wifi-password", 18, 0, 0, 0 },
     };
+    const char *uart = NULL;
 
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, on_signal);
@@ -240,6 +243,7 @@ int main(int argc, char **argv)
         else if (!strcmp(k, "--memory-limit")) { core.memory_limit = (uint32_t)number(argv, i, 1024, 65536); i++; }
         else if (!strcmp(k, "--stack")) { core.stack_bytes = (uint32_t)number(argv, i, 1024, 1 << 24); i++; }
         else if (!strcmp(k, "--stay")) stay = 1;
+        else if (!strcmp(k, "--uart")) { if (!argv[i + 1]) fail("--uart needs HOST:PORT"); uart = argv[++i]; }
         else if (!strcmp(k, "--trace")) hal_posix_log_level = 4;
         else if (!strcmp(k, "--stats")) stats = 1;
         else if (!strcmp(k, "-h") || !strcmp(k, "--help")) { fputs(USAGE, stdout); return 0; }
@@ -249,6 +253,18 @@ int main(int argc, char **argv)
     if (!hal_posix_config[6] && (hal_posix_config[7] || hal_posix_config[8] || hal_posix_config[9]))
         fail("--will-payload, --will-qos and --will-retain need --will-topic");
 
+    if (uart) {
+        /* the modem's UART, served by the simulator: atmqtt modem --listen PORT */
+        static char host[128];
+        const char *colon = strrchr(uart, ':');
+        if (!colon || colon == uart || (size_t)(colon - uart) >= sizeof host) fail("--uart wants HOST:PORT");
+        memcpy(host, uart, (size_t)(colon - uart));
+        host[colon - uart] = 0;
+        if (hal_posix_uart_connect(host, colon + 1) != 0) {
+            emit_error("link-open-failed", "cannot reach the modem given by --uart");
+            return 2;
+        }
+    }
     image = read_file(image_path, &image_len);
     if (!image) {
         char msg[300];

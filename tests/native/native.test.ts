@@ -356,3 +356,50 @@ describe('native host (wasm3 0.5.0, C core, POSIX HAL)', () => {
     }
   });
 });
+
+describe('native host through an emulated modem (atmqtt modem over TCP)', () => {
+  for (const kind of ['sim800', 'esp-at'] as const) {
+    test(`${kind}: brought up over the UART, then sub/pub round trip and a QoS 2 message from a peer`, { timeout: 60_000 }, async () => {
+      const server = spawn(process.execPath, [path.join(ROOT, 'bin/atmqtt.js'), 'modem', '--modem', kind, '--listen', '0'], {
+        cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'],
+      });
+      try {
+        const port = await new Promise<number>((resolve, reject) => {
+          const t = setTimeout(() => reject(new Error('atmqtt modem did not listen')), 10_000);
+          let buf = '';
+          server.stdout!.setEncoding('utf8');
+          server.stdout!.on('data', (d: string) => {
+            buf += d;
+            const m = /"event":"listening","port":(\d+)/.exec(buf);
+            if (m) { clearTimeout(t); resolve(Number(m[1])); }
+          });
+        });
+        const link = kind === 'esp-at' ? ['--ssid', 'atmqtt-wifi', '--wifi-password', 'atmqtt-pass'] : ['--apn', 'internet'];
+        const dev = new Native(['--broker', broker.url, '--link', kind, '--uart', `127.0.0.1:${port}`, ...link]);
+        const { client, got } = await peerConnect(broker.url);
+        const base = uid(`uart-${kind}`);
+        try {
+          await dev.waitCount(is.connected, 1, 30_000, 'connected through the modem');
+          dev.send(`sub ${base}/down 2`);
+          await dev.waitCount(is.subscribed(`${base}/down`), 1, 10_000, 'subscribed');
+          await new Promise<void>((r, j) => client.subscribe(`${base}/up`, { qos: 1 }, (e) => (e ? j(e) : r())));
+          dev.send(`pub ${base}/up 1 0 from-native`);
+          await dev.waitCount(is.published(`${base}/up`), 1, 10_000, 'published');
+          await new Promise<void>((r, j) => client.publish(`${base}/down`, 'to-native', { qos: 2 }, (e) => (e ? j(e) : r())));
+          const [msg] = await dev.waitCount(is.message(`${base}/down`), 1, 10_000, 'message');
+          assert.equal(msg.payload, 'to-native');
+          assert.equal(msg.qos, 2);
+          for (let i = 0; i < 50 && !got.some((m) => m.text === 'from-native'); i++) await sleep(100);
+          assert.deepEqual(got.filter((m) => m.topic === `${base}/up`).map((m) => m.text), ['from-native']);
+          assert.equal(await dev.quit(10_000), 0, dev.describe());
+        } finally {
+          dev.kill();
+          client.end(true);
+          peers.delete(client);
+        }
+      } finally {
+        server.kill();
+      }
+    });
+  }
+});
