@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests use, when it is missing: pywasm3 from PyPI (the
 # wasm3 interpreter) and, from Debian, Mosquitto (a real broker to test
-# against) and wabt (wasm-validate).
+# against), wabt (wasm-validate, wat2wasm), a C compiler and the ESP8266 and
+# AVR cross compilers.
 set -euo pipefail
 # wasm3 0.5.0, the interpreter the boards run, from PyPI (built from its sdist)
 if ! python3 -c 'import wasm3' 2>/dev/null; then
@@ -15,6 +16,9 @@ need=()
 command -v wasm-validate >/dev/null || need+=(wabt)
 command -v mkfifo >/dev/null || need+=(coreutils)
 command -v cc >/dev/null || need+=(build-essential)
+# cross compilers for the board size reports (ESP8266, ATmega1284P)
+command -v xtensa-lx106-elf-gcc >/dev/null || need+=(gcc-xtensa-lx106 binutils-xtensa-lx106 picolibc-xtensa-lx106-elf)
+command -v avr-gcc >/dev/null || need+=(gcc-avr binutils-avr avr-libc)
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
