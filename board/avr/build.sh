@@ -12,15 +12,7 @@ cd "$root"
 cc="${CC:-avr-gcc}"
 prefix="${cc%gcc}"
 command -v "$cc" >/dev/null || { echo "avr/build.sh: $cc not found (apt-get install gcc-avr avr-libc binutils-avr)" >&2; exit 127; }
-src=build/wasm3-src
-if [ ! -f "$src/wasm3.h" ]; then
-  mkdir -p build/dl
-  [ -f build/dl/pywasm3-0.5.0.tar.gz ] ||
-    python3 -m pip download --quiet --no-deps --no-binary :all: pywasm3==0.5.0 -d build/dl
-  rm -rf build/wasm3-src.tmp && mkdir -p build/wasm3-src.tmp
-  tar xzf build/dl/pywasm3-0.5.0.tar.gz -C build/wasm3-src.tmp
-  rm -rf "$src" && mv build/wasm3-src.tmp/pywasm3-0.5.0/wasm3 "$src" && rm -rf build/wasm3-src.tmp
-fi
+. board/core/fetch-wasm3.sh
 wasm="${WASM:-build/atmqtt.wasm}"
 [ -f "$wasm" ] || { echo "avr/build.sh: $wasm missing: run npm run build:fw first" >&2; exit 1; }
 heap="${HEAP:-8192}"

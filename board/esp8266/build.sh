@@ -16,15 +16,7 @@ prefix="${cc%gcc}"
 command -v "$cc" >/dev/null || { echo "esp8266/build.sh: $cc not found (apt-get install gcc-xtensa-lx106 picolibc-xtensa-lx106-elf)" >&2; exit 127; }
 specs=/usr/lib/xtensa-lx106-elf/picolibc.specs
 [ -f "$specs" ] || { echo "esp8266/build.sh: $specs missing (apt-get install picolibc-xtensa-lx106-elf)" >&2; exit 127; }
-src=build/wasm3-src
-if [ ! -f "$src/wasm3.h" ]; then
-  mkdir -p build/dl
-  [ -f build/dl/pywasm3-0.5.0.tar.gz ] ||
-    python3 -m pip download --quiet --no-deps --no-binary :all: pywasm3==0.5.0 -d build/dl
-  rm -rf build/wasm3-src.tmp && mkdir -p build/wasm3-src.tmp
-  tar xzf build/dl/pywasm3-0.5.0.tar.gz -C build/wasm3-src.tmp
-  rm -rf "$src" && mv build/wasm3-src.tmp/pywasm3-0.5.0/wasm3 "$src" && rm -rf build/wasm3-src.tmp
-fi
+. board/core/fetch-wasm3.sh
 wasm="${WASM:-build/atmqtt.wasm}"
 [ -f "$wasm" ] || { echo "esp8266/build.sh: $wasm missing: run npm run build:fw first" >&2; exit 1; }
 heap="${HEAP:-40960}"

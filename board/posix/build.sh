@@ -7,15 +7,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
-src=build/wasm3-src
-if [ ! -f "$src/wasm3.h" ]; then
-  mkdir -p build/dl
-  [ -f build/dl/pywasm3-0.5.0.tar.gz ] ||
-    python3 -m pip download --quiet --no-deps --no-binary :all: pywasm3==0.5.0 -d build/dl
-  rm -rf build/wasm3-src.tmp && mkdir -p build/wasm3-src.tmp
-  tar xzf build/dl/pywasm3-0.5.0.tar.gz -C build/wasm3-src.tmp
-  rm -rf "$src" && mv build/wasm3-src.tmp/pywasm3-0.5.0/wasm3 "$src" && rm -rf build/wasm3-src.tmp
-fi
+. board/core/fetch-wasm3.sh
 wasm="${WASM:-build/atmqtt.wasm}"
 [ -f "$wasm" ] || { echo "build.sh: $wasm missing: run npm run build:fw first" >&2; exit 1; }
 cc="${CC:-cc}"
