@@ -173,6 +173,14 @@ export abstract class ModemBase implements ModemEmulator {
   /** max response times from the manuals, for the 'slow' fault */
   protected abstract maxTimeMs(name: string): number;
   protected abstract exec(cmd: Cmd): void;
+
+  /** ATE / ATE0 / ATE1: the same on every module. */
+  protected ate(op: string, args: string[]): void {
+    if (op === '' || args[0] === '1') this.echo = true;
+    else if (args[0] === '0') this.echo = false;
+    else return this.error();
+    this.ok();
+  }
   /** power-on: reset volatile state and schedule the boot output */
   protected abstract boot(): void;
   /** a storm URC that does no harm, or null when none fits right now */

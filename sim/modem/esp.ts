@@ -112,11 +112,7 @@ export class EspModem extends ModemBase {
     const { name, op, args } = c;
     switch (name) {
       case '': return this.ok();
-      case 'E':
-        if (op === '' || args[0] === '1') this.echo = true;
-        else if (args[0] === '0') this.echo = false;
-        else return this.error();
-        return this.ok();
+      case 'E': return this.ate(op, args);
       case '+RST':
         if (op !== '') return this.error();
         this.ok();

@@ -160,11 +160,7 @@ export class SimModem extends ModemBase {
     const { name, op, args } = c;
     switch (name) {
       case '': return this.ok();
-      case 'E':
-        if (op === '' || args[0] === '1') this.echo = true;
-        else if (args[0] === '0') this.echo = false;
-        else return this.error();
-        return this.ok();
+      case 'E': return this.ate(op, args);
       case 'V': return args[0] === '1' || op === '' ? this.ok() : this.error(); // numeric results not emulated
       case 'Z': case '&F': this.echo = true; return this.ok();
       case '&W': return this.ok();
