@@ -1,11 +1,14 @@
 // A real Mosquitto for the integration tests: started on a free loopback
 // port with a generated configuration in a temporary directory, stopped,
 // restarted on the same port, frozen (SIGSTOP) and thawed (SIGCONT).
+// Optionally with a TLS listener and a TLS WebSocket listener beside the
+// plain one, presenting a chosen certificate from tls-certs.ts.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
+import { tlsCerts, type ServerCert, type ServerCertName } from './tls-certs.ts';
 
 export const MOSQUITTO_BIN = process.env.MOSQUITTO ?? '/usr/sbin/mosquitto';
 export const MOSQUITTO_PASSWD_BIN = process.env.MOSQUITTO_PASSWD ?? 'mosquitto_passwd';
@@ -17,6 +20,15 @@ export interface MosquittoOptions {
   port?: number;
   /** Extra configuration lines. */
   extra?: string[];
+  /** TLS listeners besides the plain one (which stays, for peers and probes). */
+  tls?: MosquittoTlsOptions;
+}
+
+export interface MosquittoTlsOptions {
+  /** The certificate the TLS listeners present (default 'server', the valid one). */
+  cert?: ServerCert | ServerCertName;
+  /** Also a TLS WebSocket listener (wss://…/mqtt). */
+  ws?: boolean;
 }
 
 const live = new Set<Mosquitto>();
@@ -64,8 +76,12 @@ export class Mosquitto {
   private exited: Promise<void> = Promise.resolve();
   private stderr = '';
   private frozen = false;
-  /** Connections made by waitForPort() itself (one per launch). */
+  /** Connections made by waitForPort() itself (one per launch and logged listener). */
   probes = 0;
+  /** The TLS listener's port (127.0.0.1), when started with tls. */
+  tlsPort: number | undefined;
+  /** The TLS WebSocket listener's port (every interface), when started with tls.ws. */
+  wssPort: number | undefined;
 
   private constructor(dir: string, port: number) {
     this.dir = dir;
@@ -75,8 +91,31 @@ export class Mosquitto {
     this.confFile = join(dir, 'mosquitto.conf');
   }
 
+  /** mqtts://HOST:tlsPort; the host name is what the client verifies the certificate against. */
+  tlsUrl(host = '127.0.0.1'): string {
+    if (this.tlsPort === undefined) throw new Error('mosquitto: started without tls');
+    return `mqtts://${host}:${this.tlsPort}`;
+  }
+
+  /** wss://HOST:wssPort/mqtt */
+  wssUrl(host = '127.0.0.1'): string {
+    if (this.wssPort === undefined) throw new Error('mosquitto: started without tls.ws');
+    return `wss://${host}:${this.wssPort}/mqtt`;
+  }
+
   /** Starts Mosquitto and waits until it accepts connections. */
   static async start(opts: MosquittoOptions = {}): Promise<Mosquitto> {
+    // free ports for the TLS listeners may be taken before Mosquitto binds them
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await Mosquitto.startOnce(opts);
+      } catch (e) {
+        if (!opts.tls || attempt >= 2) throw e;
+      }
+    }
+  }
+
+  private static async startOnce(opts: MosquittoOptions): Promise<Mosquitto> {
     const dir = mkdtempSync(join(tmpdir(), 'atmqtt-mosq-'));
     const port = opts.port ?? await freePort();
     const m = new Mosquitto(dir, port);
@@ -103,11 +142,32 @@ export class Mosquitto {
     } else {
       lines.push('allow_anonymous true');
     }
+    if (opts.tls) lines.push(...await m.tlsListeners(opts.tls));
     lines.push(...(opts.extra ?? []));
     writeFileSync(m.confFile, lines.join('\n') + '\n');
     live.add(m);
-    await m.launch();
+    try {
+      await m.launch();
+    } catch (e) {
+      await m.dispose();
+      throw e;
+    }
     return m;
+  }
+
+  // cafile/certfile/keyfile apply to the listener above them. The WebSocket
+  // one cannot bind to an address in Mosquitto 2.0.11: every interface.
+  private async tlsListeners(o: MosquittoTlsOptions): Promise<string[]> {
+    const certs = tlsCerts();
+    const c = typeof o.cert === 'object' ? o.cert : certs[o.cert ?? 'server'];
+    const files = [`cafile ${certs.ca.cert}`, `certfile ${c.cert}`, `keyfile ${c.key}`];
+    this.tlsPort = await freePort();
+    const lines = [`listener ${this.tlsPort} 127.0.0.1`, ...files];
+    if (o.ws) {
+      this.wssPort = await freePort();
+      lines.push(`listener ${this.wssPort}`, 'protocol websockets', ...files);
+    }
+    return lines;
   }
 
   get pid(): number {
@@ -132,8 +192,15 @@ export class Mosquitto {
     try {
       // Restarts on the same port may meet a listening socket that the
       // kernel has not yet released; Mosquitto then exits: retry a little.
-      await waitForPort(this.port, 5000, () => proc.exitCode === null && proc.signalCode === null);
+      const alive = () => proc.exitCode === null && proc.signalCode === null;
+      await waitForPort(this.port, 5000, alive);
       this.probes++;
+      if (this.tlsPort !== undefined) {
+        await waitForPort(this.tlsPort, 5000, alive);
+        this.probes++;
+      }
+      // libwebsockets accepts the WebSocket listener's connections: not logged
+      if (this.wssPort !== undefined) await waitForPort(this.wssPort, 5000, alive);
     } catch (e) {
       await this.stop();
       throw new Error(`mosquitto did not start on ${this.port}: ${(e as Error).message}\n${this.stderr}\n${this.log()}`);
