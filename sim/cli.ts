@@ -1,6 +1,7 @@
 // `atmqtt sim`: runs the firmware in the Node host against a broker and
 // speaks a line protocol: commands on stdin, one JSON event a line on stdout.
 import readline from 'node:readline';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NodeHost, errorName, type Config, type HostEvent, type Message } from '../board/node/host.ts';
 
@@ -11,7 +12,8 @@ import { startBroker, type EmbeddedBroker } from './broker.ts';
 import { createModem, traceLog, FAULTS, type ModemEmulator, type ModemKind } from './modem/index.ts';
 import { runModemServer } from './modem-server.ts';
 
-const USAGE = `usage: atmqtt sim [--broker mqtt://host:port | ws://host:port/path] [--client-id ID]
+const USAGE = `usage: atmqtt sim [--broker mqtt://host:port | mqtts://host:port | ws://host:port/path | wss://host:port/path]
+  [--ca FILE] [--insecure] [--client-id ID]
   [--modem none|sim800|sim900|esp-at] [--baud N] [--rx-fifo BYTES]
   [--apn A] [--apn-user U] [--apn-password P] [--ssid S] [--wifi-password W]
   [--ap-ssid S] [--ap-password W]
@@ -43,6 +45,8 @@ interface Args {
   guard: boolean;
   apSsid?: string;
   apPassword?: string;
+  /** PEM text of --ca FILE: the host's CA slot 0, and the emulated modem's CA. */
+  ca?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -61,6 +65,8 @@ function parseArgs(argv: string[]): Args {
     const k = argv[i];
     switch (k) {
       case '--broker': a.broker = value(i++); break;
+      case '--ca': a.ca = readCa(value(i++)); break;
+      case '--insecure': a.config.insecure = true; break;
       case '--modem': a.modem = value(i++); break;
       case '--client-id': a.config.client_id = value(i++); break;
       case '--username': a.config.username = value(i++); break;
@@ -102,13 +108,25 @@ function parseArgs(argv: string[]): Args {
   }
   if (a.modem === 'sim800' || a.modem === 'sim900') a.config.apn ??= 'internet';
   if (a.modem !== 'none') a.config.link = a.modem;
-  if (a.broker !== undefined && !/^(mqtt:\/\/[^/:]+(:\d+)?\/?|ws:\/\/[^/:]+(:\d+)?(\/\S*)?)$/.test(a.broker)) {
-    fail(`--broker ${a.broker}: want mqtt://host[:port] or ws://host[:port]/path`);
+  if (a.broker !== undefined && !/^(mqtts?:\/\/[^/:]+(:\d+)?\/?|wss?:\/\/[^/:]+(:\d+)?(\/\S*)?)$/.test(a.broker)) {
+    fail(`--broker ${a.broker}: want mqtt[s]://host[:port] or ws[s]://host[:port]/path`);
   }
   if (a.config.will_topic === undefined && (a.config.will_payload !== undefined || a.config.will_qos !== undefined || a.config.will_retain)) {
     fail('--will-payload, --will-qos and --will-retain need --will-topic');
   }
   return a;
+}
+
+/** The PEM text of a CA file; refused here rather than as a handshake failure later. */
+function readCa(file: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (e) {
+    fail(`--ca ${file}: ${(e as Error).message}`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) fail(`--ca ${file}: no PEM certificate in it`);
+  return pem;
 }
 
 function messageEvent(m: Message): object {
@@ -175,6 +193,7 @@ async function main(argv: string[]): Promise<void> {
       ssid: args.apSsid ?? String(args.config.ssid ?? ''),
       wifiPassword: args.apPassword ?? String(args.config.wifi_password ?? ''),
       log: args.trace ? traceLog((line) => process.stderr.write(line + '\n')) : undefined,
+      ca: args.ca,
     });
   }
   const host = new NodeHost({
@@ -182,6 +201,7 @@ async function main(argv: string[]): Promise<void> {
     // the RAM guard: every access past the 16 KiB budget traps, as on a board
     ...(args.guard ? { wasmPath: GUARDED_WASM, ramBudget: RAM_BUDGET } : {}),
     uart: modem,
+    ca: args.ca,
     config: { ...args.config, url },
     onEvent: (e) => emit(eventLine(e)),
     onMessage: (m) => emit(messageEvent(m)),

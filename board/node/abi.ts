@@ -20,6 +20,8 @@ export const CONFIG_KEYS = {
   apn_password: 16,
   ssid: 17,
   wifi_password: 18,
+  ca: 19,
+  insecure: 20,
 } as const;
 
 export const EVENT = {
@@ -60,6 +62,7 @@ export const ERROR_NAMES: Record<number, string> = {
   [-26]: 'ws-protocol-error',
   [-27]: 'ws-frame-too-large',
   [-28]: 'ws-closed',
+  [-29]: 'tls-failed',
 };
 
 /** What each error means, for messages shown to people. */
@@ -82,6 +85,7 @@ export const ERROR_TEXT: Record<number, string> = {
   [-26]: 'WebSocket protocol violation by the server (detail: opcode or header byte)',
   [-27]: 'WebSocket frame larger than the firmware accepts (detail: bytes)',
   [-28]: 'the server closed the WebSocket (detail: status code)',
+  [-29]: 'TLS handshake or certificate check failed (the host log says why)',
 };
 
 export const CONNACK_NAMES: Record<number, string> = {

@@ -1,11 +1,11 @@
 // The Node host: runs build/atmqtt.wasm in V8 and implements every import
-// of board/ABI.md, with host sockets on node:net. Used by the simulator,
-// the tests and the benchmarks.
-import net from 'node:net';
+// of board/ABI.md, with host sockets on node:net and node:tls
+// (sockets.ts). Used by the simulator, the tests and the benchmarks.
 import { randomFillSync } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { ERROR_NAMES, ERROR_TEXT, CONNACK_NAMES, CONFIG_KEYS, EVENT } from './abi.ts';
 import { V8Engine, Wasm3Engine, type Engine } from './engine.ts';
+import { HostSockets } from './sockets.ts';
 
 export const DEFAULT_WASM = fileURLToPath(new URL('../../build/atmqtt.wasm', import.meta.url));
 
@@ -45,6 +45,8 @@ export interface HostOptions {
   /** The modem on the UART (--modem); without it the UART is silent. */
   uart?: Uart;
   config: Config;
+  /** PEM text of the CA in slot 0 for TLS (--ca); unset: Node's default trust store. */
+  ca?: string;
   onEvent?: (e: HostEvent) => void;
   onMessage?: (m: Message) => void;
   onLog?: (level: number, text: string) => void;
@@ -69,15 +71,6 @@ interface Exports {
   __new?: (size: number, id: number) => number;
 }
 
-interface Sock {
-  socket: net.Socket;
-  state: number; // 0 connecting, 1 open, 2 closed, -1 error
-  rx: Buffer[];
-}
-
-/** Maximum bytes queued in a socket before sock_write reports 0. */
-const SEND_HIGH_WATER = 64 * 1024;
-
 export function errorName(code: number): string {
   return ERROR_NAMES[code] ?? `error${code}`;
 }
@@ -89,8 +82,7 @@ export class NodeHost {
   readonly exports: Exports;
   readonly engine: Engine;
   private readonly opts: HostOptions;
-  private readonly socks = new Map<number, Sock>();
-  private nextHandle = 1;
+  private readonly socks: HostSockets;
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private running = false;
@@ -101,6 +93,11 @@ export class NodeHost {
 
   constructor(opts: HostOptions) {
     this.opts = opts;
+    this.socks = new HostSockets({
+      ca: opts.ca,
+      log: (level, text) => opts.onLog?.(level, text),
+      wake: () => this.wake(),
+    });
     const path = opts.wasmPath ?? DEFAULT_WASM;
     const engine = opts.runtime === 'wasm3'
       ? new Wasm3Engine(path, this.imports(), opts.ramBudget)
@@ -132,11 +129,11 @@ export class NodeHost {
       },
       uart_set_baud: (b) => { this.opts.uart?.setBaud(b); },
       gpio_write: (pin, level) => { this.opts.uart?.gpio(pin, level); },
-      sock_open: (hp, hl, port, flags) => this.sockOpen(this.text(hp, hl), port, flags),
-      sock_write: (h, p, n) => this.sockWrite(h, p, n),
-      sock_read: (h, p, n) => this.sockRead(h, p, n),
-      sock_state: (h) => this.socks.get(h)?.state ?? -1,
-      sock_close: (h) => this.sockClose(h),
+      sock_open: (hp, hl, port, flags) => this.socks.open(this.text(hp, hl), port, flags),
+      sock_write: (h, p, n) => this.socks.write(h, () => this.engine.read(p, n)),
+      sock_read: (h, p, max) => this.socks.read(h, max, (off, bytes) => this.engine.write(p + off, bytes)),
+      sock_state: (h) => this.socks.state(h),
+      sock_close: (h) => this.socks.close(h),
       random_fill: (p, n) => { this.engine.write(p, randomFillSync(new Uint8Array(n))); },
       log: (level, p, n) => this.opts.onLog?.(level, this.text(p, n)),
       config_read: (key, p, max) => this.configRead(key, p, max),
@@ -179,61 +176,9 @@ export class NodeHost {
     }
   }
 
-  // ---- sockets -------------------------------------------------------
-
-  private sockOpen(hostname: string, port: number, flags: number): number {
-    if (flags & 1) return -20; // TLS arrives with a later issue
-    const h = this.nextHandle++;
-    const socket = net.connect({ host: hostname, port });
-    socket.setNoDelay(true);
-    const s: Sock = { socket, state: 0, rx: [] };
-    this.socks.set(h, s);
-    socket.on('connect', () => { s.state = 1; this.wake(); });
-    socket.on('data', (d: Buffer) => { s.rx.push(d); this.wake(); });
-    socket.on('error', () => { s.state = -1; this.wake(); });
-    socket.on('close', () => { if (s.state >= 0) s.state = 2; this.wake(); });
-    socket.on('drain', () => this.wake());
-    return h;
-  }
-
-  private sockWrite(h: number, p: number, n: number): number {
-    const s = this.socks.get(h);
-    if (!s || s.state < 0 || s.state === 2) return -1;
-    if (s.state === 0 || s.socket.writableLength > SEND_HIGH_WATER) return 0;
-    s.socket.write(Buffer.from(this.engine.read(p, n)));
-    return n;
-  }
-
-  private sockRead(h: number, p: number, max: number): number {
-    const s = this.socks.get(h);
-    if (!s) return -1;
-    let got = 0;
-    while (got < max && s.rx.length > 0) {
-      const head = s.rx[0];
-      const k = Math.min(head.length, max - got);
-      this.engine.write(p + got, head.subarray(0, k));
-      got += k;
-      if (k === head.length) s.rx.shift();
-      else s.rx[0] = head.subarray(k);
-    }
-    if (got === 0 && (s.state === 2 || s.state < 0)) return -1;
-    return got;
-  }
-
-  private sockClose(h: number): void {
-    const s = this.socks.get(h);
-    if (!s) return;
-    this.socks.delete(h);
-    s.socket.destroy();
-  }
-
   /** Cuts every link at once, as a lost network would: no DISCONNECT. */
   dropLinks(): void {
-    for (const s of this.socks.values()) {
-      s.socket.resetAndDestroy();
-      s.state = 2;
-    }
-    this.wake();
+    this.socks.dropAll();
   }
 
   // ---- the loop ------------------------------------------------------
@@ -254,7 +199,7 @@ export class NodeHost {
     if (this.immediate) clearImmediate(this.immediate);
     this.timer = null;
     this.immediate = null;
-    for (const h of [...this.socks.keys()]) this.sockClose(h);
+    this.socks.closeAll();
     this.engine.close();
   }
 
