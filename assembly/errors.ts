@@ -30,3 +30,4 @@ export const E_WS_PROTOCOL: i32 = -25;
 export const E_WS_FRAME: i32 = -26;
 export const E_WS_TOO_LARGE: i32 = -27;
 export const E_WS_CLOSED: i32 = -28;
+export const E_TLS: i32 = -29;

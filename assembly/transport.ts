@@ -1,6 +1,6 @@
 // What the session reads and writes through: the raw link, or a WebSocket
 // over it. Same five calls either way (coreMQTT's transport interface).
-import { linkOpen, linkState, linkRead, linkWrite, linkClose, linkPoll, linkSleep, linkPendingOut } from "./link/link";
+import { linkOpen, linkState, linkRead, linkWrite, linkClose, linkPoll, linkSleep, linkPendingOut, linkError } from "./link/link";
 import { wsOpen, wsState, wsRead, wsWrite, wsClose, wsError, wsErrorDetail } from "./ws/ws";
 
 let useWs: bool = false;
@@ -24,6 +24,6 @@ export function transportRead(p: usize, n: i32): i32 { return useWs ? wsRead(p, 
 export function transportWrite(p: usize, n: i32): i32 { return useWs ? wsWrite(p, n) : linkWrite(p, n); }
 export function transportClose(): void { if (useWs) wsClose(); else linkClose(); }
 
-/** The named error of a layer above the link (0 when none), and its detail. */
-export function transportError(): i32 { return useWs ? wsError() : 0; }
+/** The named error of the WebSocket layer or the link (0 when none), and its detail. */
+export function transportError(): i32 { return useWs && wsError() != 0 ? wsError() : linkError(); }
 export function transportErrorDetail(): i32 { return useWs ? wsErrorDetail() : 0; }

@@ -5,7 +5,7 @@ import * as C from "../config";
 import * as E from "../errors";
 import { configRead, randomFill } from "../host/abi";
 import { parseUint, putAscii, equalsAscii } from "../mem/bytes";
-import { logStart, logStr, logBytes, logEnd, LOG_ERROR } from "../host/log";
+import { logStart, logStr, logBytes, logEnd, LOG_ERROR, LOG_WARN } from "../host/log";
 import * as S from "../mqtt/session";
 import { transportUseWebSocket } from "../transport";
 import { linkSelect, KIND_SOCKET, KIND_SIM800, KIND_SIM900, KIND_ESP_AT } from "../link/link";
@@ -30,6 +30,8 @@ export const KEY_APN_USER = 15;
 export const KEY_APN_PASSWORD = 16;
 export const KEY_SSID = 17;
 export const KEY_WIFI_PASSWORD = 18;
+export const KEY_CA = 19;
+export const KEY_INSECURE = 20;
 
 const url: usize = memory.data(C.CFG_URL_BYTES);
 const id: usize = memory.data(C.CFG_ID_BYTES);
@@ -68,14 +70,19 @@ function readStr(key: i32, p: usize, cap: i32): i32 {
   return n > cap ? -2 : n;
 }
 
-/** Splits scheme://host[:port][/path]; mqtt:// and ws:// for now. */
+/** Splits scheme://host[:port][/path]: mqtt, mqtts, ws, wss. */
 function parseUrl(n: i32): i32 {
   let i = 0;
   while (i + 2 < n && !(load<u8>(url + i) == 0x3A && load<u8>(url + i + 1) == 0x2F && load<u8>(url + i + 2) == 0x2F)) i++;
   if (i + 2 >= n) return bad(ascii("url"));
   let port = 1883;
-  if (equalsAscii(url, i, ascii("ws"))) {
-    port = 80;
+  S.secure = false;
+  if (equalsAscii(url, i, ascii("mqtts"))) {
+    port = 8883;
+    S.secure = true;
+  } else if (equalsAscii(url, i, ascii("ws")) || equalsAscii(url, i, ascii("wss"))) {
+    S.secure = i == 3;
+    port = i == 3 ? 443 : 80;
     transportUseWebSocket(true);
   } else if (!equalsAscii(url, i, ascii("mqtt"))) {
     logStart(ascii("config: scheme "));
@@ -130,6 +137,20 @@ function loadLink(): i32 {
   modemCfg.wifiPass = wifiPass;
   modemCfg.wifiPassLen = max(wp, 0);
   if (kind == KIND_ESP_AT && modemCfg.ssidLen < 1) return bad(ascii("ssid"));
+  // TLS is the link's: the host's sockets, or the modem's own stack. A link
+  // without it is a configuration error, never a fallback to plaintext.
+  const ca = readInt(KEY_CA, 0);
+  const insecure = readInt(KEY_INSECURE, 0);
+  if (ca < 0 || ca > 255 || insecure < 0 || insecure > 1) return bad(ascii("ca/insecure"));
+  modemCfg.tls = 0;
+  if (S.secure) {
+    if (kind == KIND_SIM900) return bad(ascii("tls: sim900"));
+    if (insecure == 1) {
+      logStart(ascii("config: insecure: no cert check"));
+      logEnd(LOG_WARN);
+    }
+    modemCfg.tls = 1 | insecure << 1 | ca << 8;
+  }
   if (modemCfg.ssidLen < 0) modemCfg.ssidLen = 0;
   return linkSelect(kind, baud);
 }

@@ -34,6 +34,7 @@ export const U_BUSY = 128;       // ESP busy p...: the input was discarded
 export const U_WIFI_IP = 256;    // ESP WIFI GOT IP
 export const U_SEND_OK = 512;    // SEND OK / DATA ACCEPT
 export const U_SEND_FAIL = 1024; // SEND FAIL
+export const U_TLS_FAIL = 2048;  // n, CLOSE OK unasked: SIM800's failed SSL handshake
 export let urc: i32 = 0;
 export function clearUrc(mask: i32): void { urc &= ~mask; }
 export function setUrc(mask: i32): void { urc |= mask; }
@@ -253,7 +254,10 @@ function onLine(): void {
   if (startsWith(ascii("WIFI GOT IP"))) { urc |= U_WIFI_IP; return; }
   if (startsWith(ascii("WIFI CONNECTED")) || startsWith(ascii("RING")) || startsWith(ascii("+CMTI")) || startsWith(ascii("*PSUTTZ")) ||
       startsWith(ascii("+CTZV")) || startsWith(ascii("DST:")) || startsWith(ascii("Recv ")) || startsWith(ascii("+CIEV"))) return;
-  if (result != R_WAIT && result != R_PROMPT) return; // stray line
+  if (result != R_WAIT && result != R_PROMPT) {
+    if (isNumberedUrc(ascii("CLOSE OK"))) urc |= U_TLS_FAIL;
+    return; // stray line
+  }
   // ---- answers to the command in flight ----
   if (startsWith(ascii("OK")) || startsWith(ascii("SHUT OK")) || isNumberedUrc(ascii("CLOSE OK"))) {
     // ESP answers CIPSEND with OK before its '>': keep waiting for the prompt

@@ -4,27 +4,39 @@
 import { ascii } from "../mem/ascii";
 import * as at from "./at";
 import { R_OK, R_TIMEOUT } from "./at";
-import { NEXT, RETRY, ESCALATE, REFUSED, modemCfg } from "./modemcfg";
+import { NEXT, RETRY, ESCALATE, REFUSED, NO_TLS, SENT, SKIP, DONE, modemCfg } from "./modemcfg";
 
 /** Passive receive is on (else data arrives pushed as +IPD,0,len:...). */
 export let espPassive: bool = true;
 
-export function espInit(phase: i32): bool {
+export function espInit(phase: i32): i32 {
   switch (phase) {
-    case 0: at.begin(ascii("AT")); at.send(500, 0, false, false); return true;
-    case 1: at.begin(ascii("ATE0")); at.send(1000, 0, false, false); return true;
-    case 2: at.begin(ascii("AT+CWMODE=1")); at.send(2000, 0, false, false); return true;
+    case 0: at.begin(ascii("AT")); at.send(500, 0, false, false); return SENT;
+    case 1: at.begin(ascii("ATE0")); at.send(1000, 0, false, false); return SENT;
+    case 2: at.begin(ascii("AT+CWMODE=1")); at.send(2000, 0, false, false); return SENT;
     case 3:
       at.begin(ascii("AT+CWJAP="));
       at.addQuoted(modemCfg.ssid, modemCfg.ssidLen);
       at.add(ascii(","));
       at.addQuoted(modemCfg.wifiPass, modemCfg.wifiPassLen);
       at.send(20000, ascii("+CWJAP:"), false, false);
-      return true;
-    case 4: at.begin(ascii("AT+CIPMUX=1")); at.send(2000, 0, false, false); return true;
-    case 5: at.begin(ascii("AT+CIPRECVMODE=1")); at.send(2000, 0, false, false); return true;
+      return SENT;
+    case 4: at.begin(ascii("AT+CIPMUX=1")); at.send(2000, 0, false, false); return SENT;
+    case 5: at.begin(ascii("AT+CIPRECVMODE=1")); at.send(2000, 0, false, false); return SENT;
+    // TLS: the ESP8266's SSL buffer (ESP32 firmware answers ERROR: fine),
+    // then server verification against the module's CA, off only when
+    // configured insecure
+    case 6:
+      if ((modemCfg.tls & 1) == 0) return SKIP;
+      at.begin(ascii("AT+CIPSSLSIZE=4096")); at.send(2000, 0, false, false); return SENT;
+    case 7:
+      if ((modemCfg.tls & 1) == 0) return SKIP;
+      at.begin(ascii("AT+CIPSSLCCONF=0,"));
+      at.addInt((modemCfg.tls & 2) != 0 ? 0 : 2);
+      at.send(2000, 0, false, false);
+      return SENT;
   }
-  return false;
+  return DONE;
 }
 
 export function espInitResult(phase: i32, r: i32): i32 {
@@ -41,6 +53,9 @@ export function espInitResult(phase: i32, r: i32): i32 {
     espPassive = r == R_OK;
     return NEXT;
   }
+  if (phase == 6) return NEXT;
+  // a module that cannot check certificates is never used unchecked unasked
+  if (phase == 7) return r == R_OK || (modemCfg.tls & 2) != 0 ? NEXT : NO_TLS;
   return r == R_OK ? NEXT : ESCALATE;
 }
 
@@ -48,7 +63,7 @@ export function espInitResult(phase: i32, r: i32): i32 {
 export const ESP_REATTACH_PHASE = 3;
 
 export function espConnect(host: usize, hostLen: i32, port: i32): void {
-  at.begin(ascii("AT+CIPSTART=0,\"TCP\","));
+  at.begin((modemCfg.tls & 1) != 0 ? ascii("AT+CIPSTART=0,\"SSL\",") : ascii("AT+CIPSTART=0,\"TCP\","));
   at.addQuoted(host, hostLen);
   at.add(ascii(","));
   at.addInt(port);

@@ -1,8 +1,8 @@
 // The link: a byte stream to one peer over the host's sockets or an AT
 // modem. The session reaches it through transport.ts and never knows which
 // it is. All calls return at once.
-import { socketOpen, socketState, socketWrite, socketRead, socketClose } from "./socket";
-import { modemSelect, modemPoll, modemSleep, modemPendingOut, modemOpen, modemState, modemWrite, modemRead, modemClose, FAMILY_SIM, FAMILY_ESP } from "./modem";
+import { socketOpen, socketState, socketWrite, socketRead, socketClose, socketError } from "./socket";
+import { modemSelect, modemPoll, modemSleep, modemPendingOut, modemOpen, modemState, modemWrite, modemRead, modemClose, modemError, FAMILY_SIM, FAMILY_ESP } from "./modem";
 import { E_UNSUPPORTED } from "../errors";
 export { LINK_DOWN, LINK_OPENING, LINK_UP } from "./linkstate";
 
@@ -35,9 +35,11 @@ export function linkSleep(): u32 { return kind == KIND_SOCKET ? 0xFFFFFFFF : mod
 /** Starts opening a stream to host:port; poll linkState() for the result. */
 export function linkOpen(host: usize, hostLen: i32, port: i32, secure: bool): i32 {
   if (kind == KIND_SOCKET) return socketOpen(host, hostLen, port, secure);
-  if (secure) return E_UNSUPPORTED; // modem TLS comes with its own issue
-  return modemOpen(host, hostLen, port);
+  return modemOpen(host, hostLen, port); // TLS was set up with the modem's bring-up
 }
+
+/** Why the last open failed, when the link knows (E_TLS...), else 0. */
+export function linkError(): i32 { return kind == KIND_SOCKET ? socketError() : modemError(); }
 
 export function linkState(): i32 { return kind == KIND_SOCKET ? socketState() : modemState(); }
 

@@ -13,7 +13,7 @@ import * as ring from "./ring";
 import { millis, gpioWrite, uartSetBaud } from "../host/abi";
 import { logStart, logStr, logInt, logEnd, LOG_WARN, LOG_INFO, LOG_ERROR } from "../host/log";
 import { LINK_DOWN, LINK_OPENING, LINK_UP } from "./linkstate";
-import { NEXT, RETRY, ESCALATE, REFUSED } from "./modemcfg";
+import { NEXT, RETRY, ESCALATE, REFUSED, NO_TLS, SKIP, DONE, modemCfg } from "./modemcfg";
 import { simInit, simInitResult, simConnect, simSend, simRead, simPoll, simPollResult, simClose, SIM_REATTACH_PHASE } from "./sim800";
 import { espInit, espInitResult, espConnect, espSend, espRead, espPoll, espPollResult, espClose, espPassive, ESP_REATTACH_PHASE } from "./espat";
 
@@ -50,6 +50,8 @@ let lastPoll: u32 = 0;
 let refusedCode: i32 = 0;
 let lastLost: u32 = 0;
 let baud: i32 = 115200;
+/** Why the last open failed, when known (E_TLS, E_UNSUPPORTED), else 0. */
+let err: i32 = 0;
 
 let host: usize = 0;
 let hostLen: i32 = 0;
@@ -108,7 +110,7 @@ function startInit(from: i32): void {
   at.done();
 }
 
-function initStep(): bool {
+function initStep(): i32 {
   return family == FAMILY_SIM ? simInit(phase) : espInit(phase);
 }
 
@@ -211,7 +213,9 @@ function step(now: u32): void {
   const r = at.state();
   if (m == M_INIT) {
     if (r == at.R_NONE) {
-      if (!initStep()) { ready(); return; }
+      const s = initStep();
+      if (s == DONE) ready();
+      else if (s == SKIP) phase++;
       return;
     }
     if (r == at.R_WAIT) return;
@@ -225,9 +229,10 @@ function step(now: u32): void {
       until = now + (phase == 0 ? 200 : 1000);
       return;
     }
-    if (next == REFUSED) {
+    if (next == REFUSED || next == NO_TLS) {
       refusedCode = phase;
-      say(ascii("network refused us, phase "), phase);
+      if (next == NO_TLS) err = E.E_UNSUPPORTED;
+      say(next == NO_TLS ? ascii("no TLS, phase ") : ascii("network refused us, phase "), phase);
       linkLost();
       m = M_PAUSE;
       until = now + 10000;
@@ -269,7 +274,7 @@ function ready(): void {
 }
 
 function startConnect(): void {
-  at.clearUrc(at.U_CONNECT_OK | at.U_CONNECT_FAIL | at.U_CLOSED);
+  at.clearUrc(at.U_CONNECT_OK | at.U_CONNECT_FAIL | at.U_CLOSED | at.U_TLS_FAIL);
   ring.clear();
   peerClosed = false;
   if (family == FAMILY_SIM) simConnect(host, hostLen, port);
@@ -279,13 +284,20 @@ function startConnect(): void {
 }
 
 function connectStep(r: i32, now: u32): void {
+  // a refused handshake: SIM800 closes during CIPSTART, ESP answers ERROR
+  // (its reason is not told: a refused TCP connect looks the same)
+  const tls = (modemCfg.tls & 1) != 0 && ((at.urc & at.U_TLS_FAIL) != 0 || (family == FAMILY_ESP && r == at.R_ERROR));
+  if (tls) {
+    err = E.E_TLS;
+    say(ascii("TLS failed, port "), port);
+  }
   if (r == at.R_ERROR || r == at.R_TIMEOUT) {
     at.done();
     connectFailed();
     return;
   }
   if (r == at.R_OK) at.done();
-  if ((at.urc & at.U_CONNECT_FAIL) != 0) { connectFailed(); return; }
+  if (tls || (at.urc & at.U_CONNECT_FAIL) != 0) { connectFailed(); return; }
   if ((at.urc & at.U_CONNECT_OK) != 0 && at.idle()) {
     at.clearUrc(at.U_CONNECT_OK);
     socketUp = true;
@@ -298,7 +310,7 @@ function connectStep(r: i32, now: u32): void {
 }
 
 function connectFailed(): void {
-  at.clearUrc(at.U_CONNECT_OK | at.U_CONNECT_FAIL);
+  at.clearUrc(at.U_CONNECT_OK | at.U_CONNECT_FAIL | at.U_TLS_FAIL);
   say(ascii("connect failed, in a row "), ++connectFails);
   linkLost();
   if (connectFails >= 2) {
@@ -404,6 +416,7 @@ function closeSocket(): void {
 
 export function modemOpen(h: usize, hl: i32, p: i32): i32 {
   host = h; hostLen = hl; port = p;
+  err = 0;
   wantOpen = true;
   return 0;
 }
@@ -434,6 +447,8 @@ export function modemClose(): void {
 
 /** Bytes written by the session and not yet acknowledged by the module. */
 export function modemPendingOut(): i32 { return ring.txUsed(); }
+
+export function modemError(): i32 { return err; }
 
 /** The reason the network refused us (0 none): the bring-up phase. */
 export function modemRefused(): i32 { return refusedCode; }

@@ -1,4 +1,4 @@
-// What the modem drivers are configured with, and the answers a driver's
+// What the links (modem drivers, host sockets) are configured with, and the answers a driver's
 // bring-up step gives the common state machine (modem.ts).
 
 /** Go on with the next bring-up phase. */
@@ -9,6 +9,15 @@ export const RETRY = -2;
 export const ESCALATE = -3;
 /** The configuration cannot work (wrong Wi-Fi password): report, retry slowly. */
 export const REFUSED = -4;
+/** The module has no TLS (or cannot check certificates): never plaintext
+ * instead; report, retry slowly. */
+export const NO_TLS = -5;
+
+/** What a driver's bring-up step did: sent a command, had nothing to do in
+ * this phase (a TLS step on a plain link), or found bring-up complete. */
+export const SENT = 1;
+export const SKIP = 2;
+export const DONE = 0;
 
 export class ModemCfg {
   apn: usize = 0;
@@ -21,6 +30,9 @@ export class ModemCfg {
   ssidLen: i32 = 0;
   wifiPass: usize = 0;
   wifiPassLen: i32 = 0;
+  /** TLS, for every link kind: bit 0 secure, bit 1 insecure (no certificate
+   * check), bits 8-15 the host's CA slot; the flags of sock_open. */
+  tls: i32 = 0;
 }
 
 export const modemCfg = new ModemCfg();

@@ -4,22 +4,30 @@
 import { ascii } from "../mem/ascii";
 import * as at from "./at";
 import { R_OK, R_ERROR, R_TIMEOUT } from "./at";
-import { NEXT, RETRY, ESCALATE, modemCfg } from "./modemcfg";
+import { NEXT, RETRY, ESCALATE, NO_TLS, SENT, SKIP, DONE, modemCfg } from "./modemcfg";
 
-/** Sends the bring-up command of this phase; false when bring-up is done. */
-export function simInit(phase: i32): bool {
+/** Sends the bring-up command of this phase (SENT), or says SKIP / DONE. */
+export function simInit(phase: i32): i32 {
   switch (phase) {
-    case 0: at.begin(ascii("AT")); at.send(500, 0, false, false); return true;
-    case 1: at.begin(ascii("ATE0")); at.send(1000, 0, false, false); return true;
-    case 2: at.begin(ascii("AT+CMEE=2")); at.send(1000, 0, false, false); return true;
-    case 3: at.begin(ascii("AT+CPIN?")); at.send(5000, ascii("+CPIN:"), false, false); return true;
-    case 4: at.begin(ascii("AT+CREG?")); at.send(2000, ascii("+CREG:"), false, false); return true;
-    case 5: at.begin(ascii("AT+CIPSHUT")); at.send(65000, 0, false, false); return true;
-    case 6: at.begin(ascii("AT+CGATT=1")); at.send(75000, 0, false, false); return true;
-    case 7: at.begin(ascii("AT+CIPMUX=1")); at.send(1000, 0, false, false); return true;
-    case 8: at.begin(ascii("AT+CIPQSEND=1")); at.send(1000, 0, false, false); return true;
-    case 9: at.begin(ascii("AT+CIPRXGET=1")); at.send(1000, 0, false, false); return true;
+    case 0: at.begin(ascii("AT")); at.send(500, 0, false, false); return SENT;
+    case 1: at.begin(ascii("ATE0")); at.send(1000, 0, false, false); return SENT;
+    case 2: at.begin(ascii("AT+CMEE=2")); at.send(1000, 0, false, false); return SENT;
+    case 3: at.begin(ascii("AT+CPIN?")); at.send(5000, ascii("+CPIN:"), false, false); return SENT;
+    case 4: at.begin(ascii("AT+CREG?")); at.send(2000, ascii("+CREG:"), false, false); return SENT;
+    case 5: at.begin(ascii("AT+CIPSHUT")); at.send(65000, 0, false, false); return SENT;
+    case 6: at.begin(ascii("AT+CGATT=1")); at.send(75000, 0, false, false); return SENT;
+    case 7: at.begin(ascii("AT+CIPMUX=1")); at.send(1000, 0, false, false); return SENT;
+    case 8: at.begin(ascii("AT+CIPQSEND=1")); at.send(1000, 0, false, false); return SENT;
+    case 9: at.begin(ascii("AT+CIPRXGET=1")); at.send(1000, 0, false, false); return SENT;
+    // TLS (SIM800 only; SIM900 is refused at config): no certificate check
+    // only when configured insecure; CIPSSL stays set until power-off
     case 10:
+      if ((modemCfg.tls & 3) != 3) return SKIP;
+      at.begin(ascii("AT+SSLOPT=0,1")); at.send(1000, 0, false, false); return SENT;
+    case 11:
+      if ((modemCfg.tls & 1) == 0) return SKIP;
+      at.begin(ascii("AT+CIPSSL=1")); at.send(1000, 0, false, false); return SENT;
+    case 12:
       at.begin(ascii("AT+CSTT="));
       at.addQuoted(modemCfg.apn, modemCfg.apnLen);
       at.add(ascii(","));
@@ -27,11 +35,11 @@ export function simInit(phase: i32): bool {
       at.add(ascii(","));
       at.addQuoted(modemCfg.apnPass, modemCfg.apnPassLen);
       at.send(1000, 0, false, false);
-      return true;
-    case 11: at.begin(ascii("AT+CIICR")); at.send(85000, 0, false, false); return true;
-    case 12: at.begin(ascii("AT+CIFSR")); at.send(10000, 0, true, false); return true;
+      return SENT;
+    case 13: at.begin(ascii("AT+CIICR")); at.send(85000, 0, false, false); return SENT;
+    case 14: at.begin(ascii("AT+CIFSR")); at.send(10000, 0, true, false); return SENT;
   }
-  return false;
+  return DONE;
 }
 
 /** What follows the result of a bring-up phase. */
@@ -48,7 +56,8 @@ export function simInitResult(phase: i32, r: i32): i32 {
     const stat = at.field(at.info, at.infoLen, 1);
     return r == R_OK && (stat == 1 || stat == 5) ? NEXT : RETRY;
   }
-  if (phase == 5) return NEXT; // SHUT OK, or ERROR when nothing was up
+  if (phase == 5 || phase == 10) return NEXT; // SHUT OK, or ERROR when nothing was up; SSLOPT a nicety
+  if (phase == 11 && r != R_OK) return NO_TLS; // firmware without SSL
   return r == R_OK ? NEXT : ESCALATE;
 }
 

@@ -9,14 +9,14 @@
 // spec file), so every test starts with a full bring-up, and any test that
 // fails a connect once also connects once successfully before it ends.
 import {
-  modemSelect, modemPoll, modemOpen, modemState, modemWrite, modemRead, modemClose, modemRefused,
+  modemSelect, modemPoll, modemOpen, modemState, modemWrite, modemRead, modemClose, modemRefused, modemError,
   FAMILY_SIM, FAMILY_ESP,
 } from "../../assembly/link/modem";
 import { modemCfg } from "../../assembly/link/modemcfg";
 import { LINK_DOWN, LINK_OPENING, LINK_UP } from "../../assembly/link/linkstate";
 import * as at from "../../assembly/link/at";
 import * as ring from "../../assembly/link/ring";
-import { E_LINK_CLOSED } from "../../assembly/errors";
+import { E_LINK_CLOSED, E_TLS, E_UNSUPPORTED } from "../../assembly/errors";
 import { LINK_RX_BYTES, AT_POLL_MS } from "../../assembly/config";
 import {
   uartReset, uartWriteLimit, modemSays, modemSaysBytes, written, visible, textOf, latin1, utf8,
@@ -83,6 +83,7 @@ function fresh(): void {
   ring.clear();
   at.clearTimeouts(); // a test may end with timeouts counted
   clockAdvance(100000);
+  modemCfg.tls = 0;
   modemCfg.apn = apn.dataStart;
   modemCfg.apnLen = apn.length;
   modemCfg.apnUserLen = 0;
@@ -105,6 +106,14 @@ function simAttach(): void {
   answer("\r\nOK\r\n");
   wrote("AT+CIPRXGET=1\r");
   answer("\r\nOK\r\n");
+  if ((modemCfg.tls & 3) == 3) {
+    wrote("AT+SSLOPT=0,1\r");
+    answer("\r\nOK\r\n");
+  }
+  if ((modemCfg.tls & 1) != 0) {
+    wrote("AT+CIPSSL=1\r");
+    answer("\r\nOK\r\n");
+  }
   wrote("AT+CSTT=\"internet\",\"\",\"\"\r");
   answer("\r\nOK\r\n");
   wrote("AT+CIICR\r");
@@ -175,6 +184,12 @@ function espFromAt(passive: bool): void {
   answer("\r\nOK\r\n");
   wrote("AT+CIPRECVMODE=1\r\n");
   answer(passive ? "\r\nOK\r\n" : "\r\nERROR\r\n"); // older firmware: no passive mode
+  if ((modemCfg.tls & 1) != 0) {
+    wrote("AT+CIPSSLSIZE=4096\r\n");
+    answer("\r\nERROR\r\n"); // ESP32 AT has no such command: fine
+    wrote((modemCfg.tls & 2) != 0 ? "AT+CIPSSLCCONF=0,0\r\n" : "AT+CIPSSLCCONF=0,2\r\n");
+    answer("\r\nOK\r\n");
+  }
   wrote("");
 }
 
@@ -910,3 +925,151 @@ describe("ESP8266 AT", () => {
     espConnect();
   });
 });
+
+describe("TLS through the modem", () => {
+  beforeEach(fresh);
+
+  it("SIM800: CIPSSL=1 after CIPRXGET=1 and before CSTT; CIPSTART as for TCP", () => {
+    modemCfg.tls = 1;
+    simSession();
+    expect(modemError()).toBe(0);
+    modemCfg.tls = 0;
+  });
+
+  it("SIM800 insecure: AT+SSLOPT=0,1 before CIPSSL=1", () => {
+    modemCfg.tls = 3;
+    simSession();
+    modemCfg.tls = 0;
+  });
+
+  it("SIM800: 0, CLOSE OK during CIPSTART is a refused handshake: link down, E_TLS, then a good connect", () => {
+    modemCfg.tls = 1;
+    simBringUp();
+    expect(modemOpen(brokerHost.dataStart, brokerHost.length, 8883)).toBe(0);
+    step();
+    wrote("AT+CIPSTART=0,\"TCP\",\"broker.test\",8883\r");
+    answer("\r\nOK\r\n");
+    expect(modemState()).toBe(LINK_OPENING);
+    answer("\r\n0, CLOSE OK\r\n");
+    expect(modemState()).toBe(LINK_DOWN);
+    expect(modemError()).toBe(E_TLS);
+    expect(logCount("TLS failed")).toBe(1);
+    simConnect();
+    expect(modemError()).toBe(0);
+    modemCfg.tls = 0;
+  });
+
+  it("SIM800 firmware without SSL: CIPSSL=1 answers ERROR; never a CIPSTART (no plaintext), asked again after 10 s", () => {
+    modemCfg.tls = 1;
+    modemSelect(FAMILY_SIM, 115200);
+    expect(modemOpen(brokerHost.dataStart, brokerHost.length, 8883)).toBe(0);
+    step();
+    wrote("AT\r");
+    answer("\r\nOK\r\n");
+    wrote("ATE0\r");
+    answer("\r\nOK\r\n");
+    wrote("AT+CMEE=2\r");
+    answer("\r\nOK\r\n");
+    wrote("AT+CPIN?\r");
+    answer("\r\n+CPIN: READY\r\n\r\nOK\r\n");
+    wrote("AT+CREG?\r");
+    answer("\r\n+CREG: 0,1\r\n\r\nOK\r\n");
+    wrote("AT+CIPSHUT\r");
+    answer("\r\nSHUT OK\r\n");
+    wrote("AT+CGATT=1\r");
+    answer("\r\nOK\r\n");
+    wrote("AT+CIPMUX=1\r");
+    answer("\r\nOK\r\n");
+    wrote("AT+CIPQSEND=1\r");
+    answer("\r\nOK\r\n");
+    wrote("AT+CIPRXGET=1\r");
+    answer("\r\nOK\r\n");
+    wrote("AT+CIPSSL=1\r");
+    answer("\r\nERROR\r\n");
+    expect(modemState()).toBe(LINK_DOWN);
+    expect(modemError()).toBe(E_UNSUPPORTED);
+    expect(logCount("no TLS")).toBe(1);
+    run(9990, 10);
+    wrote("");
+    run(20, 10);
+    wrote("AT+CIPSSL=1\r");
+    answer("\r\nOK\r\n");
+    simAttachRest();
+    simConnect();
+    modemCfg.tls = 0;
+  });
+
+  it("ESP: CIPSSLSIZE (ERROR ignored), CIPSSLCCONF=0,2 (verify), CIPSTART \"SSL\"", () => {
+    modemCfg.tls = 1;
+    espBringUp();
+    expect(modemOpen(brokerHost.dataStart, brokerHost.length, 8883)).toBe(0);
+    step();
+    wrote("AT+CIPSTART=0,\"SSL\",\"broker.test\",8883\r\n");
+    answer("0,CONNECT\r\n\r\nOK\r\n");
+    expect(modemState()).toBe(LINK_UP);
+    modemCfg.tls = 0;
+  });
+
+  it("ESP: CIPSTART \"SSL\" answered ERROR is a refused handshake (E_TLS); insecure asks CIPSSLCCONF=0,0", () => {
+    modemCfg.tls = 3;
+    espBringUp();
+    expect(modemOpen(brokerHost.dataStart, brokerHost.length, 8883)).toBe(0);
+    step();
+    wrote("AT+CIPSTART=0,\"SSL\",\"broker.test\",8883\r\n");
+    answer("\r\nERROR\r\n0,CLOSED\r\n");
+    expect(modemState()).toBe(LINK_DOWN);
+    expect(modemError()).toBe(E_TLS);
+    step();
+    espConnectSsl();
+    modemCfg.tls = 0;
+  });
+
+  it("ESP that cannot check certificates (CIPSSLCCONF=0,2 ERROR): no TLS, never an unchecked link unless configured insecure", () => {
+    modemCfg.tls = 1;
+    modemSelect(FAMILY_ESP, 115200);
+    expect(modemOpen(brokerHost.dataStart, brokerHost.length, 8883)).toBe(0);
+    step();
+    wrote("AT\r\n");
+    answer("\r\nOK\r\n");
+    wrote("ATE0\r\n");
+    answer("\r\nOK\r\n");
+    wrote("AT+CWMODE=1\r\n");
+    answer("\r\nOK\r\n");
+    espJoin();
+    wrote("AT+CIPMUX=1\r\n");
+    answer("\r\nOK\r\n");
+    wrote("AT+CIPRECVMODE=1\r\n");
+    answer("\r\nOK\r\n");
+    wrote("AT+CIPSSLSIZE=4096\r\n");
+    answer("\r\nOK\r\n");
+    wrote("AT+CIPSSLCCONF=0,2\r\n");
+    answer("\r\nERROR\r\n");
+    expect(modemState()).toBe(LINK_DOWN);
+    expect(modemError()).toBe(E_UNSUPPORTED);
+    run(10010, 10);
+    wrote("AT+CIPSSLCCONF=0,2\r\n");
+    answer("\r\nOK\r\n");
+    espConnectSsl();
+    modemCfg.tls = 0;
+  });
+});
+
+/** CIPSSL's successors in a SIM800 bring-up: CSTT .. CIFSR. */
+function simAttachRest(): void {
+  wrote("AT+CSTT=\"internet\",\"\",\"\"\r");
+  answer("\r\nOK\r\n");
+  wrote("AT+CIICR\r");
+  answer("\r\nOK\r\n");
+  wrote("AT+CIFSR\r");
+  answer("\r\n10.64.12.7\r\n");
+  wrote("");
+}
+
+function espConnectSsl(): void {
+  expect(modemOpen(brokerHost.dataStart, brokerHost.length, 8883)).toBe(0);
+  step();
+  wrote("AT+CIPSTART=0,\"SSL\",\"broker.test\",8883\r\n");
+  answer("0,CONNECT\r\n\r\nOK\r\n");
+  expect(modemState()).toBe(LINK_UP);
+  wrote("");
+}
