@@ -3,6 +3,8 @@
 // as its UART. Toward the modem each message is framed so pins and baud rate
 // travel with the bytes: [kind u8][len u16 BE][data]; kind 0 UART bytes,
 // 1 GPIO (pin, level), 2 baud (u32 BE). From the modem: plain UART bytes.
+// `--ca FILE` is the CA the emulated module verifies TLS brokers against.
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import readline from 'node:readline';
 import { createModem, traceLog, type ModemEmulator, type ModemKind } from './modem/index.ts';
@@ -15,6 +17,10 @@ export interface ModemServerOptions {
   ssid?: string;
   wifiPassword?: string;
   trace?: boolean;
+  /** PEM file: the CA loaded into the emulated module (`--ca FILE`); none: Node's default trust store. */
+  caFile?: string;
+  /** false: a module firmware without SSL. */
+  ssl?: boolean;
 }
 
 function emit(o: object): void {
@@ -37,6 +43,18 @@ function deframe(buf: Buffer, modem: ModemEmulator): Buffer {
   return buf.subarray(off);
 }
 
+/** The PEM text of the CA file; exits with an error event when it cannot be read. */
+function readCa(file: string): string {
+  try {
+    const pem = readFileSync(file, 'utf8');
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate in it');
+    return pem;
+  } catch (e) {
+    emit({ event: 'error', code: 'bad-argument', message: `--ca ${file}: ${(e as Error).message}` });
+    process.exit(2);
+  }
+}
+
 export async function runModemServer(o: ModemServerOptions): Promise<void> {
   const modem = createModem({
     kind: o.kind,
@@ -45,6 +63,8 @@ export async function runModemServer(o: ModemServerOptions): Promise<void> {
     ...(o.ssid !== undefined ? { ssid: o.ssid } : {}),
     ...(o.wifiPassword !== undefined ? { wifiPassword: o.wifiPassword } : {}),
     log: o.trace ? traceLog((line) => process.stderr.write(line + '\n')) : undefined,
+    ...(o.caFile !== undefined ? { ca: readCa(o.caFile) } : {}),
+    ...(o.ssl !== undefined ? { ssl: o.ssl } : {}),
   });
   let device: net.Socket | null = null;
   const pump = (): void => {

@@ -1,8 +1,10 @@
 // What every emulated modem shares: power and GPIO, the paced UART, the
 // command-line reader with echo, the `>` data phase, busy handling, delayed
-// responses, bridged TCP sockets, and the faults that are not modem specific.
+// responses, bridged TCP (and TLS) sockets, and the faults that are not
+// modem specific.
 import net from 'node:net';
 import { Prng } from './prng.ts';
+import { connectTls, type TlsLink } from './tls.ts';
 import { Uart } from './uart.ts';
 import {
   FAULTS, PIN_PWRKEY, PIN_RESET,
@@ -115,10 +117,14 @@ interface DataSink {
 }
 
 export interface TcpHandlers {
+  /** connected (with TLS: the handshake done and the server verified) */
   connect(): void;
   data(b: Buffer): void;
-  /** peer closed or the connection failed; err set when it never connected or broke */
-  close(err: NodeJS.ErrnoException | null): void;
+  /**
+   * peer closed or the connection failed; err set when it never connected
+   * or broke; handshake true when TCP was up but TLS never completed
+   */
+  close(err: NodeJS.ErrnoException | null, handshake: boolean): void;
 }
 
 export abstract class ModemBase implements ModemEmulator {
@@ -204,6 +210,18 @@ export abstract class ModemBase implements ModemEmulator {
     this.T = { ...DEFAULT_TIMING, ...opts.timing };
     this.slowFactor = opts.slowFactor ?? 0.5;
     this.uart = new Uart(this.now, this.timers, opts.rxFifo, (b) => this.fromUart(b), this.T.tickMs, opts.baud ?? 115200);
+  }
+
+  /** The firmware has SSL: SIM900 never, the others unless `ssl: false`. */
+  protected get sslCapable(): boolean {
+    return this.kind !== 'sim900' && this.opts.ssl !== false;
+  }
+
+  /** A remark for the user (not UART traffic): TLS verification off, why a handshake failed. */
+  protected notice(text: string): void {
+    const line = `modem ${this.kind}: ${text}`;
+    if (this.opts.notice) this.opts.notice(line);
+    else process.stderr.write(line + '\n');
   }
 
   /** Called once by createModem after construction. */
@@ -591,14 +609,20 @@ export abstract class ModemBase implements ModemEmulator {
 
   // ---- TCP bridge ----------------------------------------------------
 
-  /** Opens a real TCP connection; handlers run only while this power epoch lasts. */
-  protected openTcp(host: string, port: number, timeoutMs: number, h: TcpHandlers): net.Socket {
+  /**
+   * Opens a real TCP connection, or TLS over it when `secure` is given
+   * (connect() then waits for the verified handshake); handlers run only
+   * while this power epoch lasts.
+   */
+  protected openTcp(host: string, port: number, timeoutMs: number, h: TcpHandlers, secure?: TlsLink): net.Socket {
     const epoch = this.epoch;
     const live = (): boolean => epoch === this.epoch && !this.closed && !this.hung;
-    const sock = net.connect({ host, port });
+    const sock = secure ? connectTls(host, port, secure, this.opts.ca) : net.connect({ host, port });
     sock.setNoDelay(true);
     this.sockets.add(sock);
     let connected = false;
+    /** TCP up (with TLS: the handshake is running) */
+    let tcpUp = false;
     let ended = false;
     const finish = (err: NodeJS.ErrnoException | null): void => {
       if (ended) return;
@@ -607,7 +631,7 @@ export abstract class ModemBase implements ModemEmulator {
       clearTimeout(timer);
       this.connectTimers.delete(sock);
       sock.destroy();
-      if (live()) h.close(err);
+      if (live()) h.close(err, secure !== undefined && tcpUp && !connected);
     };
     // real time on purpose: the socket is real
     const timer = setTimeout(() => {
@@ -615,11 +639,16 @@ export abstract class ModemBase implements ModemEmulator {
     }, timeoutMs);
     timer.unref();
     this.connectTimers.set(sock, timer);
-    sock.on('connect', () => {
+    const up = (): void => {
       clearTimeout(timer);
       connected = true;
       if (live()) h.connect();
+    };
+    sock.on('connect', () => {
+      tcpUp = true;
+      if (!secure) up();
     });
+    if (secure) sock.on('secureConnect', up);
     sock.on('data', (d: Buffer) => { if (live() && !ended) h.data(d); });
     sock.on('end', () => finish(null));
     sock.on('error', (e: NodeJS.ErrnoException) => { clearTimeout(timer); finish(e); });

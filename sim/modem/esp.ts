@@ -1,14 +1,18 @@
 // ESP8266 AT firmware (NONOS 1.7 / esp-at style): Wi-Fi station, up to five
 // TCP links, active (+IPD pushed) and passive (CIPRECVDATA) receive, `busy
-// p...` while a command runs.
+// p...` while a command runs. SSL links (`CIPSTART … "SSL"`): one at a time,
+// as on the ESP8266, verified against the module's CA unless CIPSSLCCONF
+// sets auth mode 0 for the link.
 import net from 'node:net';
 import { L, ModemBase, int, type Cmd } from './base.ts';
+import { tlsReason } from './tls.ts';
 import type { ModemOptions } from './types.ts';
 
 interface EspLink {
   id: number;
   sock: net.Socket | null;
   st: 'connecting' | 'connected' | 'closed';
+  type: 'TCP' | 'SSL';
   host: string;
   port: number;
   ip: string;
@@ -32,6 +36,12 @@ const MAX_SEND = 2048;
 const MAX_BURST = 2920;
 const MAX_RECV = 2048;
 const LINKS = 5;
+/** AT+CIPSSLSIZE range on the ESP8266 NONOS firmware (bytes of SSL buffer). */
+const SSL_SIZE_MIN = 2048;
+const SSL_SIZE_MAX = 4096;
+/** CIPSSLCCONF auth modes: 0 none, 1 client certificate, 2 verify the server (CA), 3 both. */
+const AUTH_NONE = 0;
+const AUTH_SERVER = 2;
 
 const MAX_TIME: Record<string, number> = {
   '+CWJAP': 15000, '+CWJAP_CUR': 15000, '+CWJAP_DEF': 15000, '+CIPSTART': 10000, '+RST': 3000, '+CWLAP': 5000,
@@ -55,6 +65,12 @@ export class EspModem extends ModemBase {
   private hadLinks = false;
   private links: (EspLink | null)[] = [];
   private busyLine: number[] = [];
+  private sslSize = SSL_SIZE_MAX;
+  /**
+   * CIPSSLCCONF auth mode per link. esp-at's own default is 0; the emulator
+   * verifies unless told otherwise, so that insecure is always explicit.
+   */
+  private sslAuth: number[] = [];
 
   constructor(opts: ModemOptions) {
     super(opts);
@@ -74,6 +90,7 @@ export class EspModem extends ModemBase {
   protected boot(): void {
     this.mux = 0; this.recvMode = 0; this.dinfo = 0; this.wifi = 'off'; this.userQuit = false;
     this.ip = '0.0.0.0'; this.hadLinks = false; this.busyLine = [];
+    this.sslSize = SSL_SIZE_MAX; this.sslAuth = new Array<number>(LINKS).fill(AUTH_SERVER);
     this.resetLinks();
     if (this.uart.mdmBaud !== this.uartDef) this.uart.setModemBaud(this.uartDef);
     // the ROM boot log is printed at 74880 baud: noise at any usual rate
@@ -156,7 +173,8 @@ export class EspModem extends ModemBase {
       case '+CIPMODE':
         if (op === '?') return this.reply(L('+CIPMODE:0'), L('OK'));
         return op === '=' && args[0] === '0' ? this.ok() : this.error(); // passthrough not emulated
-      case '+CIPSSLSIZE': return op === '=' ? this.ok() : this.error();
+      case '+CIPSSLSIZE': return this.cipsslsize(op, args);
+      case '+CIPSSLCCONF': return this.cipsslcconf(op, args);
       case '+UART_CUR': case '+UART_DEF': case '+UART': return this.uartCmd(name, op, args);
       case '+CIPSTATUS': return this.cipstatus(op);
       case '+CIPSTART': return this.cipstart(op, args);
@@ -168,6 +186,41 @@ export class EspModem extends ModemBase {
         return this.reply(L(`+CIPRECVLEN:${this.links.map((l) => (l ? String(l.rxLen) : '')).join(',')}`), L('OK'));
       default: return this.error();
     }
+  }
+
+  private sslOpen(): EspLink | undefined {
+    return this.links.find((l): l is EspLink => l !== null && l.type === 'SSL' && l.st !== 'closed');
+  }
+
+  /** AT+CIPSSLSIZE=<2048-4096>: the SSL buffer; not while an SSL link is open. */
+  private cipsslsize(op: Cmd['op'], args: string[]): void {
+    if (!this.sslCapable) return this.error();
+    if (op === '?') return this.reply(L(`+CIPSSLSIZE:${this.sslSize}`), L('OK'));
+    const n = int(args[0]);
+    if (op !== '=' || !(n >= SSL_SIZE_MIN && n <= SSL_SIZE_MAX) || this.sslOpen()) return this.error();
+    this.sslSize = n;
+    this.ok();
+  }
+
+  /**
+   * AT+CIPSSLCCONF=<link>,<auth>[,<pki>,<ca>] (multi links) or =<auth>:
+   * 0 (no verification, warned) and 2 (verify the server against the CA)
+   * are emulated; 1 and 3 need a client certificate, which the emulated
+   * PKI partition does not hold: ERROR.
+   */
+  private cipsslcconf(op: Cmd['op'], args: string[]): void {
+    if (!this.sslCapable) return this.error();
+    if (op === '?') {
+      const ids = this.mux === 1 ? [0, 1, 2, 3, 4] : [0];
+      return this.reply(ids.map((i) => L(`+CIPSSLCCONF:${this.mux === 1 ? `${i},` : ''}${this.sslAuth[i]},0,0`)).join(''), L('OK'));
+    }
+    if (op !== '=') return this.error();
+    const id = this.linkId(args);
+    const auth = int(this.mux === 1 ? args[1] : args[0]);
+    if (id < 0 || !(auth === AUTH_NONE || auth === AUTH_SERVER)) return this.error();
+    this.sslAuth[id] = auth;
+    if (auth === AUTH_NONE) this.notice(`warning: AT+CIPSSLCCONF auth mode 0 on link ${id}: server certificates will NOT be verified (insecure)`);
+    this.ok();
   }
 
   private uartCmd(name: string, op: Cmd['op'], args: string[]): void {
@@ -236,7 +289,7 @@ export class EspModem extends ModemBase {
     const open = this.links.filter((l): l is EspLink => l !== null && l.st === 'connected');
     const stat = this.wifi !== 'gotip' ? 5 : open.length > 0 ? 3 : this.hadLinks ? 4 : 2;
     let s = `\r\nSTATUS:${stat}\r\n`;
-    for (const l of open) s += `+CIPSTATUS:${l.id},"TCP","${l.ip}",${l.port},${l.localPort},0\r\n`;
+    for (const l of open) s += `+CIPSTATUS:${l.id},"${l.type}","${l.ip}",${l.port},${l.localPort},0\r\n`;
     this.reply(s, L('OK'));
   }
 
@@ -249,16 +302,21 @@ export class EspModem extends ModemBase {
     const [type, host, portText] = a;
     const port = int(portText);
     if (id < 0 || a.length < 3 || !host || !(port >= 1 && port <= 65535)) return this.error();
-    if ((type ?? '').toUpperCase() !== 'TCP') return this.error(); // SSL arrives later; UDP not emulated
+    const kind = (type ?? '').toUpperCase();
+    if (kind !== 'TCP' && kind !== 'SSL') return this.error(); // UDP not emulated
+    if (kind === 'SSL' && !this.sslCapable) return this.error();
     if (this.wifi !== 'gotip') return this.error();
     const old = this.links[id];
     if (old) return this.reply(L('ALREADY CONNECTED'), L('ERROR'));
+    if (kind === 'SSL' && this.sslOpen()) return this.error(); // the ESP8266 has RAM for one SSL link
     const link: EspLink = {
-      id, sock: null, st: 'connecting', host, port, ip: host, localPort: 0, early: [],
+      id, sock: null, st: 'connecting', type: kind, host, port, ip: host, localPort: 0, early: [],
       rx: [], rxLen: 0, told: false, paused: false, closeHeld: false, push: [], pushQueued: false,
     };
     this.links[id] = link;
     this.busy = 'p';
+    const secure = kind === 'SSL' ? { verify: this.sslAuth[id] !== AUTH_NONE } : undefined;
+    if (secure && !secure.verify) this.notice(`link ${id}: TLS to ${host}:${port} without certificate verification (CIPSSLCCONF auth mode 0)`);
     link.sock = this.openTcp(host, port, this.T.espConnectTimeoutMs, {
       connect: () => {
         const s = link.sock;
@@ -278,19 +336,23 @@ export class EspModem extends ModemBase {
         });
       },
       data: (d) => this.onData(link, d),
-      close: (err) => {
+      close: (err, handshake) => {
         if (this.links[id] !== link) return;
         if (link.st === 'connecting') {
           this.links[id] = null;
           this.busy = false;
-          if (err?.code === 'ENOTFOUND' || err?.code === 'EAI_AGAIN') this.reply(L('DNS Fail'), L('ERROR'));
+          if (handshake) {
+            // TCP was up, the handshake failed: the link closes, CIPSTART fails
+            this.notice(`link ${id}: TLS handshake with ${host}:${port} failed: ${tlsReason(err)}`);
+            this.reply(L(`${this.pfx(id)}CLOSED`), L('ERROR'));
+          } else if (err?.code === 'ENOTFOUND' || err?.code === 'EAI_AGAIN') this.reply(L('DNS Fail'), L('ERROR'));
           else this.reply(L('ERROR'), L(`${this.pfx(id)}CLOSED`));
           this.processInput();
         } else if (link.st === 'connected') {
           this.peerClosed(link);
         }
       },
-    });
+    }, secure);
   }
 
   private onData(link: EspLink, d: Buffer): void {

@@ -1,9 +1,12 @@
 // SIM800 / SIM900 (SIMCom TCP/IP stack, non-transparent mode): one state
 // machine. SIM900 = SIM800 minus SSL and power-on garbage, with ids 0-7
-// instead of 0-5 and at most 115200 baud.
+// instead of 0-5 and at most 115200 baud. SIM800 SSL: AT+CIPSSL=1 makes
+// every CIPSTART a TLS connection (AT+SSLOPT=0,1: without verification); a
+// failed handshake shows as `CLOSE OK` instead of `CONNECT OK`.
 import dns from 'node:dns';
 import net from 'node:net';
 import { L, ModemBase, int, type Cmd } from './base.ts';
+import { tlsReason } from './tls.ts';
 import type { ModemOptions } from './types.ts';
 
 type IpState = 'IP INITIAL' | 'IP START' | 'IP CONFIG' | 'IP GPRSACT' | 'IP STATUS' | 'PDP DEACT';
@@ -49,6 +52,8 @@ export class SimModem extends ModemBase {
   private qsend = 0;
   private head = 0;
   private ssl = 0;
+  /** AT+SSLOPT=0,1: ignore invalid certificates */
+  private sslIgnoreInvalid = false;
   private cregN = 0;
   private cgregN = 0;
   private registered = false;
@@ -82,7 +87,7 @@ export class SimModem extends ModemBase {
   // ---- boot ------------------------------------------------------------
 
   protected boot(): void {
-    this.cmee = 0; this.mux = 0; this.rxget = 0; this.qsend = 0; this.head = 0; this.ssl = 0;
+    this.cmee = 0; this.mux = 0; this.rxget = 0; this.qsend = 0; this.head = 0; this.ssl = 0; this.sslIgnoreInvalid = false;
     this.cregN = 0; this.cgregN = 0; this.registered = false; this.attached = false; this.cfun = 1;
     this.ipState = 'IP INITIAL'; this.apn = 'CMNET'; this.user = ''; this.pwd = ''; this.ip = '0.0.0.0';
     this.multiStarted = false;
@@ -208,11 +213,8 @@ export class SimModem extends ModemBase {
       case '+CIPMODE':
         if (op === '?') return this.reply(L('+CIPMODE: 0'), L('OK'));
         return op === '=' && args[0] === '0' ? this.ok() : this.error(); // transparent mode not emulated
-      case '+CIPSSL':
-        if (this.kind !== 'sim800') return this.error();
-        if (op === '?') return this.reply(L(`+CIPSSL: ${this.ssl}`), L('OK'));
-        if (op === '=' && (args[0] === '0' || args[0] === '1')) { this.ssl = int(args[0]); return this.ok(); }
-        return this.error();
+      case '+CIPSSL': return this.cipssl(op, args);
+      case '+SSLOPT': return this.sslopt(op, args);
       case '+CSTT': return this.cstt(op, args);
       case '+CIICR': return this.ciicr(op);
       case '+CIFSR':
@@ -303,6 +305,28 @@ export class SimModem extends ModemBase {
       this.ip = '0.0.0.0';
       this.emit(L('SHUT OK'));
     });
+  }
+
+  private cipssl(op: Cmd['op'], args: string[]): void {
+    if (!this.sslCapable) return this.error();
+    if (op === '=?') return this.reply(L('+CIPSSL: (0,1)'), L('OK'));
+    if (op === '?') return this.reply(L(`+CIPSSL: ${this.ssl}`), L('OK'));
+    if (op === '=' && (args[0] === '0' || args[0] === '1')) { this.ssl = int(args[0]); return this.ok(); }
+    return this.error();
+  }
+
+  /** AT+SSLOPT=<opt>,<enable>: opt 0 ignores invalid certificates; opt 1 (client authentication) is accepted and not emulated. */
+  private sslopt(op: Cmd['op'], args: string[]): void {
+    if (!this.sslCapable) return this.error();
+    if (op === '=?') return this.reply(L('+SSLOPT: (0,1),(0,1)'), L('OK'));
+    const opt = int(args[0]);
+    const on = int(args[1]);
+    if (op !== '=' || !(opt === 0 || opt === 1) || !(on === 0 || on === 1)) return this.error();
+    if (opt === 0) {
+      this.sslIgnoreInvalid = on === 1;
+      if (on === 1) this.notice('warning: AT+SSLOPT=0,1: server certificates will NOT be verified (insecure)');
+    }
+    this.ok();
   }
 
   private cstt(op: Cmd['op'], args: string[]): void {
@@ -417,28 +441,29 @@ export class SimModem extends ModemBase {
 
   private connect(link: SimLink): void {
     const id = link.id;
+    const secure = this.ssl === 1 ? { verify: !this.sslIgnoreInvalid } : undefined;
+    if (secure && !secure.verify) this.notice(`link ${id}: TLS to ${link.host}:${link.port} without certificate verification (AT+SSLOPT=0,1)`);
     link.sock = this.openTcp(link.host, link.port, this.T.simConnectTimeoutMs, {
       connect: () => {
         if (link.sock?.remoteAddress) link.ip = link.sock.remoteAddress.replace(/^::ffff:/, '');
         this.after(this.T.connectMs, () => {
           if (this.links[id] !== link || link.st !== 'connecting') return;
-          if (this.ssl === 1) {
-            // TLS is not emulated yet: shows as a failed handshake
-            this.dropSocket(link.sock);
-            link.st = 'closed';
-            link.why = 'fail';
-            this.emit(L(`${this.pfx(id)}CLOSE OK`));
-            return;
-          }
           link.st = 'connected';
           this.counters.connects++;
           this.emit(L(`${this.pfx(id)}CONNECT OK`));
         });
       },
       data: (d) => this.onData(link, d),
-      close: (err) => {
+      close: (err, handshake) => {
         if (this.links[id] !== link) return;
-        if (link.st === 'connecting') {
+        if (link.st === 'connecting' && handshake) {
+          // the SSL application note: a failed handshake ends CIPSTART with CLOSE OK
+          this.notice(`link ${id}: TLS handshake with ${link.host}:${link.port} failed: ${tlsReason(err)}`);
+          link.st = 'closed';
+          link.why = 'fail';
+          if (this.mux === 0) this.links[0] = null;
+          this.emit(L(`${this.pfx(id)}CLOSE OK`));
+        } else if (link.st === 'connecting') {
           link.st = 'closed';
           link.why = 'fail';
           if (this.mux === 1) {
@@ -450,9 +475,8 @@ export class SimModem extends ModemBase {
         } else if (link.st === 'connected') {
           this.peerClosed(link);
         }
-        void err;
       },
-    });
+    }, secure);
   }
 
   private onData(link: SimLink, d: Buffer): void {

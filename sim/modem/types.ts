@@ -30,13 +30,13 @@ export interface ModemTiming {
   shutMs: number;
   /** SIM: AT+CGATT=1 when registered. */
   cgattMs: number;
-  /** Extra delay after the real TCP connect before CONNECT OK / n,CONNECT. */
+  /** Extra delay after the real TCP connect (and TLS handshake) before CONNECT OK / n,CONNECT. */
   connectMs: number;
   /** SIM: CIPSEND with CIPQSEND=0 until `SEND OK` (the peer's ACK). */
   sendOkMs: number;
   /** SIM: CIPCLOSE until `CLOSE OK`. */
   closeMs: number;
-  /** SIM: TCP connect timeout (multi-IP; single from IP INITIAL is 160 s in the manual). */
+  /** SIM: TCP connect (and TLS handshake) timeout (multi-IP; single from IP INITIAL is 160 s in the manual). */
   simConnectTimeoutMs: number;
   /** SIM: bytes buffered per link in manual receive mode before TCP backpressure. */
   simRxBufMax: number;
@@ -84,8 +84,16 @@ export interface ModemOptions {
   seed?: number;
   /** UART trace hook, both directions. dev->mdm when the device writes, mdm->dev when the modem starts sending. */
   log?: (dir: TraceDir, bytes: Uint8Array) => void;
-  /** TLS arrives in a later issue; SIM900 has none */
-  tls?: never;
+  /**
+   * TLS: the CA certificate(s), PEM, the module verifies brokers against
+   * (what a SIM800 loads with AT+SSLSETCERT, an ESP-AT keeps in its PKI
+   * partition). Without it, Node's default trust store.
+   */
+  ca?: string;
+  /** The module's firmware has SSL (default true). SIM900 never has; false emulates a SIM800 build without it: AT+CIPSSL, AT+SSLOPT, "SSL" links answer ERROR. */
+  ssl?: boolean;
+  /** The emulator's own remarks (TLS verification off, why a handshake failed); default: a line on stderr. */
+  notice?: (text: string) => void;
   /** Clock in ms (default performance.now). Inject together with `timers` for virtual time. */
   now?: () => number;
   timers?: ModemTimers;
