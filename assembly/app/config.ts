@@ -9,7 +9,7 @@ import { logStart, logStr, logBytes, logEnd, LOG_ERROR, LOG_WARN } from "../host
 import * as S from "../mqtt/session";
 import { transportUseWebSocket } from "../transport";
 import { linkSelect, KIND_SOCKET, KIND_SIM800, KIND_SIM900, KIND_ESP_AT } from "../link/link";
-import { modemCfg } from "../link/modemcfg";
+import * as modemCfg from "../link/modemcfg";
 
 export const KEY_URL = 0;
 export const KEY_CLIENT_ID = 1;

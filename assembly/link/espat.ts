@@ -1,10 +1,12 @@
 // ESP8266 / ESP32 AT firmware driver: station mode, one TCP link (id 0) in
 // multi-link mode, passive receive (CIPRECVMODE=1) when the firmware has
-// it, active +IPD otherwise. The common state machine is in modem.ts.
+// it, active +IPD otherwise. The common state machine and the shared socket
+// commands are in modem.ts.
 import { ascii } from "../mem/ascii";
 import * as at from "./at";
 import { R_OK, R_TIMEOUT } from "./at";
-import { NEXT, RETRY, ESCALATE, REFUSED, NO_TLS, SENT, SKIP, DONE, modemCfg } from "./modemcfg";
+import { NEXT, RETRY, ESCALATE, REFUSED, NO_TLS, SENT, SKIP, DONE } from "./modemcfg";
+import * as modemCfg from "./modemcfg";
 
 /** Passive receive is on (else data arrives pushed as +IPD,0,len:...). */
 export let espPassive: bool = true;
@@ -62,20 +64,6 @@ export function espInitResult(phase: i32, r: i32): i32 {
 /** Wi-Fi lost: join again from CWJAP. */
 export const ESP_REATTACH_PHASE = 3;
 
-export function espConnect(host: usize, hostLen: i32, port: i32): void {
-  at.begin((modemCfg.tls & 1) != 0 ? ascii("AT+CIPSTART=0,\"SSL\",") : ascii("AT+CIPSTART=0,\"TCP\","));
-  at.addQuoted(host, hostLen);
-  at.add(ascii(","));
-  at.addInt(port);
-  at.send(20000, 0, false, false);
-}
-
-export function espSend(len: i32): void {
-  at.begin(ascii("AT+CIPSEND=0,"));
-  at.addInt(len);
-  at.send(5000, 0, false, true);
-}
-
 export function espRead(len: i32): void {
   at.begin(ascii("AT+CIPRECVDATA=0,"));
   at.addInt(len);
@@ -89,7 +77,3 @@ export function espPoll(): void {
 
 export function espPollResult(): i32 { return at.field(at.info, at.infoLen, 0); }
 
-export function espClose(): void {
-  at.begin(ascii("AT+CIPCLOSE=0"));
-  at.send(5000, 0, false, false);
-}

@@ -13,9 +13,10 @@ import * as ring from "./ring";
 import { millis, gpioWrite, uartSetBaud } from "../host/abi";
 import { logStart, logStr, logInt, logEnd, LOG_WARN, LOG_INFO, LOG_ERROR } from "../host/log";
 import { LINK_DOWN, LINK_OPENING, LINK_UP } from "./linkstate";
-import { NEXT, RETRY, ESCALATE, REFUSED, NO_TLS, SKIP, DONE, modemCfg } from "./modemcfg";
-import { simInit, simInitResult, simConnect, simSend, simRead, simPoll, simPollResult, simClose, SIM_REATTACH_PHASE } from "./sim800";
-import { espInit, espInitResult, espConnect, espSend, espRead, espPoll, espPollResult, espClose, espPassive, ESP_REATTACH_PHASE } from "./espat";
+import { NEXT, RETRY, ESCALATE, REFUSED, NO_TLS, SKIP, DONE } from "./modemcfg";
+import * as modemCfg from "./modemcfg";
+import { simInit, simInitResult, simRead, simPoll, simPollResult, SIM_REATTACH_PHASE } from "./sim800";
+import { espInit, espInitResult, espRead, espPoll, espPollResult, espPassive, ESP_REATTACH_PHASE } from "./espat";
 
 export const FAMILY_SIM = 1;
 export const FAMILY_ESP = 2;
@@ -277,8 +278,13 @@ function startConnect(): void {
   at.clearUrc(at.U_CONNECT_OK | at.U_CONNECT_FAIL | at.U_CLOSED | at.U_TLS_FAIL);
   ring.clear();
   peerClosed = false;
-  if (family == FAMILY_SIM) simConnect(host, hostLen, port);
-  else espConnect(host, hostLen, port);
+  // the same command on both families (link 0 in multi-link mode); the ESP
+  // opens its SSL links itself, SIM800 after CIPSSL=1 at bring-up
+  at.begin(family == FAMILY_ESP && (modemCfg.tls & 1) != 0 ? ascii("AT+CIPSTART=0,\"SSL\",") : ascii("AT+CIPSTART=0,\"TCP\","));
+  at.addQuoted(host, hostLen);
+  at.add(ascii(","));
+  at.addInt(port);
+  at.send(family == FAMILY_SIM ? 2000 : 20000, 0, false, false);
   m = M_CONNECT;
   until = millis() + (family == FAMILY_SIM ? 75000 : 20000);
 }
@@ -342,7 +348,10 @@ function openStep(now: u32): void {
   if (n > 0) {
     sending = n;
     sentRaw = 0;
-    if (family == FAMILY_SIM) simSend(n); else espSend(n);
+    // '>' comes first, then the data (both families)
+    at.begin(ascii("AT+CIPSEND=0,"));
+    at.addInt(n);
+    at.send(5000, 0, false, true);
     m = M_SEND;
     return;
   }
@@ -408,7 +417,8 @@ function readStep(r: i32): void {
 }
 
 function closeSocket(): void {
-  if (family == FAMILY_SIM) simClose(); else espClose();
+  at.begin(ascii("AT+CIPCLOSE=0"));
+  at.send(5000, 0, false, false);
   m = M_CLOSE;
 }
 

@@ -19,20 +19,18 @@ export const SENT = 1;
 export const SKIP = 2;
 export const DONE = 0;
 
-export class ModemCfg {
-  apn: usize = 0;
-  apnLen: i32 = 0;
-  apnUser: usize = 0;
-  apnUserLen: i32 = 0;
-  apnPass: usize = 0;
-  apnPassLen: i32 = 0;
-  ssid: usize = 0;
-  ssidLen: i32 = 0;
-  wifiPass: usize = 0;
-  wifiPassLen: i32 = 0;
-  /** TLS, for every link kind: bit 0 secure, bit 1 insecure (no certificate
-   * check), bits 8-15 the host's CA slot; the flags of sock_open. */
-  tls: i32 = 0;
-}
-
-export const modemCfg = new ModemCfg();
+// Module globals rather than a class instance: no allocation, and each use
+// is one global.get. Importers take them as `* as modemCfg`.
+export let apn: usize = 0;
+export let apnLen: i32 = 0;
+export let apnUser: usize = 0;
+export let apnUserLen: i32 = 0;
+export let apnPass: usize = 0;
+export let apnPassLen: i32 = 0;
+export let ssid: usize = 0;
+export let ssidLen: i32 = 0;
+export let wifiPass: usize = 0;
+export let wifiPassLen: i32 = 0;
+/** TLS, for every link kind: bit 0 secure, bit 1 insecure (no certificate
+ * check), bits 8-15 the host's CA slot; the flags of sock_open. */
+export let tls: i32 = 0;

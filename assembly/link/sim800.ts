@@ -1,10 +1,12 @@
 // SIM800 / SIM900 driver: bring-up, one TCP socket (id 0) in multi-link
 // mode, quick send (CIPQSEND) and manual receive (CIPRXGET), per the
-// SIMCom AT manuals. The common state machine is in modem.ts.
+// SIMCom AT manuals. The common state machine, and the socket commands
+// both families share (CIPSTART, CIPSEND, CIPCLOSE), are in modem.ts.
 import { ascii } from "../mem/ascii";
 import * as at from "./at";
 import { R_OK, R_ERROR, R_TIMEOUT } from "./at";
-import { NEXT, RETRY, ESCALATE, NO_TLS, SENT, SKIP, DONE, modemCfg } from "./modemcfg";
+import { NEXT, RETRY, ESCALATE, NO_TLS, SENT, SKIP, DONE } from "./modemcfg";
+import * as modemCfg from "./modemcfg";
 
 /** Sends the bring-up command of this phase (SENT), or says SKIP / DONE. */
 export function simInit(phase: i32): i32 {
@@ -64,21 +66,6 @@ export function simInitResult(phase: i32, r: i32): i32 {
 /** The first phase to redo after the bearer was lost (CIPSHUT onwards). */
 export const SIM_REATTACH_PHASE = 5;
 
-export function simConnect(host: usize, hostLen: i32, port: i32): void {
-  at.begin(ascii("AT+CIPSTART=0,\"TCP\","));
-  at.addQuoted(host, hostLen);
-  at.add(ascii(","));
-  at.addInt(port);
-  at.send(2000, 0, false, false);
-}
-
-/** CIPSEND for len bytes: '>' comes first, then the data. */
-export function simSend(len: i32): void {
-  at.begin(ascii("AT+CIPSEND=0,"));
-  at.addInt(len);
-  at.send(5000, 0, false, true);
-}
-
 /** Pulls up to len bytes (the free room of the receive ring). */
 export function simRead(len: i32): void {
   at.begin(ascii("AT+CIPRXGET=2,0,"));
@@ -96,10 +83,5 @@ export function simPoll(): void {
 
 /** Bytes waiting, from the answer to simPoll(). */
 export function simPollResult(): i32 { return at.field(at.info, at.infoLen, 2); }
-
-export function simClose(): void {
-  at.begin(ascii("AT+CIPCLOSE=0"));
-  at.send(5000, 0, false, false);
-}
 
 export { R_ERROR };

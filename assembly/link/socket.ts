@@ -2,7 +2,7 @@
 import { sockOpen, sockWrite, sockRead, sockState, sockClose, SOCK_OPEN, SOCK_CONNECTING } from "../host/abi";
 import { LINK_OPENING, LINK_UP, LINK_DOWN } from "./linkstate";
 import { E_LINK_CLOSED, E_TLS } from "../errors";
-import { modemCfg } from "./modemcfg";
+import * as modemCfg from "./modemcfg";
 
 let handle: i32 = -1;
 let err: i32 = 0;

@@ -12,7 +12,7 @@ import {
   modemSelect, modemPoll, modemOpen, modemState, modemWrite, modemRead, modemClose, modemRefused, modemError,
   FAMILY_SIM, FAMILY_ESP,
 } from "../../assembly/link/modem";
-import { modemCfg } from "../../assembly/link/modemcfg";
+import * as modemCfg from "../../assembly/link/modemcfg";
 import { LINK_DOWN, LINK_OPENING, LINK_UP } from "../../assembly/link/linkstate";
 import * as at from "../../assembly/link/at";
 import * as ring from "../../assembly/link/ring";
