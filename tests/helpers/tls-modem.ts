@@ -77,3 +77,42 @@ export async function startWatchedTls(t: TestContext | null, cert: ServerCert, o
   t?.after(() => w.close());
   return w;
 }
+
+// ---- figures from a --trace log ---------------------------------------------
+
+/** `   12.345 dev->mdm >> …` / `   12.345 mdm->dev << …`: seconds on the emulator's clock (from power-on). */
+const TRACE_LINE = /^\s*(\d+\.\d+) (dev->mdm|mdm->dev) (?:>>|<<) (.*)$/;
+
+export interface TraceLine {
+  ms: number;
+  dir: 'dev->mdm' | 'mdm->dev';
+  text: string;
+}
+
+/** The UART trace lines of a `--trace` stderr (firmware log lines left out). */
+export function uartTrace(stderr: string): TraceLine[] {
+  const out: TraceLine[] = [];
+  for (const line of stderr.split('\n')) {
+    const m = TRACE_LINE.exec(line);
+    if (m) out.push({ ms: Math.round(Number(m[1]) * 1000), dir: m[2] as TraceLine['dir'], text: m[3]! });
+  }
+  return out;
+}
+
+/** Commands the device sent that start with prefix (e.g. `AT+CIPSTART`). */
+export function sentCommands(stderr: string, prefix: string): TraceLine[] {
+  return uartTrace(stderr).filter((l) => l.dir === 'dev->mdm' && l.text.startsWith(prefix));
+}
+
+/**
+ * ms from the first `AT+CIPSTART` written to the modem until the modem
+ * starts printing `0, CONNECT OK` (SIM) / `0,CONNECT` (ESP): the TCP
+ * connect, the TLS handshake when secure, and the module's own delay.
+ */
+export function linkOpenMs(stderr: string): number | null {
+  const lines = uartTrace(stderr);
+  const start = lines.findIndex((l) => l.dir === 'dev->mdm' && l.text.startsWith('AT+CIPSTART'));
+  if (start < 0) return null;
+  const up = lines.slice(start).find((l) => l.dir === 'mdm->dev' && /\d, ?CONNECT( OK)?\\r\\n/.test(l.text));
+  return up ? up.ms - lines[start]!.ms : null;
+}
