@@ -84,6 +84,28 @@ int atmqtt_image_check(const uint8_t *image, size_t len, const uint8_t **module,
     return ATMQTT_OK;
 }
 
+int atmqtt_image_span(const uint8_t *header, uint32_t room, uint32_t *image_len)
+{
+    static const uint8_t erased[4] = { 0xFF, 0xFF, 0xFF, 0xFF };
+    uint32_t mlen;
+    if (memcmp(header, erased, 4) == 0) {
+        logf_(1, "image: none (erased flash): write one with npm run flash, not loading");
+        return ATMQTT_E_IMAGE;
+    }
+    if (memcmp(header, "AMQW", 4) != 0) {
+        logf_(1, "image: bad magic (want \"AMQW\"), not loading");
+        return ATMQTT_E_IMAGE;
+    }
+    mlen = le32(header + 4);
+    if (room < ATMQTT_IMAGE_HEADER || mlen > room - ATMQTT_IMAGE_HEADER) {
+        logf_(1, "image: header says a %lu-byte module, this board holds %lu bytes of image, not loading",
+              (unsigned long)mlen, (unsigned long)room);
+        return ATMQTT_E_IMAGE;
+    }
+    *image_len = ATMQTT_IMAGE_HEADER + mlen;
+    return ATMQTT_OK;
+}
+
 /* ---- imports ---------------------------------------------------------- */
 
 /* offset/len inside the linear memory? */

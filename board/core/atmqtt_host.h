@@ -45,6 +45,13 @@ uint32_t atmqtt_crc32(const uint8_t *p, size_t n);
  * On failure logs one line through hal_log and returns ATMQTT_E_IMAGE. */
 int atmqtt_image_check(const uint8_t *image, size_t len, const uint8_t **module, uint32_t *module_len);
 
+/* For images kept in flash (ESP partitions): checks the magic of the
+ * 16-byte header and that header + module fit in room bytes, and sets
+ * *image_len to header + module, so the board reads or maps no more than
+ * that. The CRC is checked later, by atmqtt_start. On failure logs one line
+ * through hal_log and returns ATMQTT_E_IMAGE. */
+int atmqtt_image_span(const uint8_t *header, uint32_t room, uint32_t *image_len);
+
 /* Checks the image, loads the module and calls setup(). */
 int atmqtt_start(atmqtt_core *c, const uint8_t *image, size_t len);
 /* One loop() step (or a due restart); returns the milliseconds to sleep. */
