@@ -1,6 +1,6 @@
 # PlatformIO pre-script: wraps ../../build/atmqtt.wasm (npm run build:fw)
 # into the atmqtt image and a C array of it (board/posix/mkimage.py) in
-# ../../build/esp32/atmqtt_image.c, which src/image.c includes.
+# ../../build/esp32/atmqtt_image.c, which image.c includes in env esp32dev-embed.
 import os
 import subprocess
 import sys

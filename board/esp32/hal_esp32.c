@@ -56,8 +56,7 @@ static const char *const config[19] = {
 const char *atmqtt_board_wifi_ssid(void) { return ATMQTT_CFG_WIFI_SSID; }
 const char *atmqtt_board_wifi_pass(void) { return ATMQTT_CFG_WIFI_PASS; }
 
-extern const uint8_t atmqtt_image[];
-extern const uint32_t atmqtt_image_len;
+const uint8_t *board_image(uint32_t *len); /* image.c: the "atmqtt" partition */
 
 uint32_t hal_millis(void) { return (uint32_t)(esp_timer_get_time() / 1000); }
 
@@ -242,10 +241,12 @@ static atmqtt_core core;
 void atmqtt_board_task(void *arg)
 {
     int r;
+    uint32_t image_len = 0;
+    const uint8_t *image = board_image(&image_len);
     (void)arg;
     core.stack_bytes = ATMQTT_DEFAULT_STACK;
     core.memory_limit = ATMQTT_DEFAULT_MEMORY_LIMIT;
-    r = atmqtt_start(&core, atmqtt_image, atmqtt_image_len);
+    r = image ? atmqtt_start(&core, image, image_len) : ATMQTT_E_IMAGE;
     if (r == ATMQTT_E_IMAGE || r == ATMQTT_E_WASM3) {
         ESP_LOGE(TAG, "not starting (%d)", r);
         vTaskDelete(NULL);
