@@ -5,7 +5,8 @@
 // ways with exact counts, the will, a reconnect. A wrong CA, an expired
 // certificate, a wrong host name: tls-failed and no application byte sent,
 // counted by a Node TLS server presenting that certificate. SIM900, and a
-// SIM800 whose firmware lacks SSL: a clear error, never plaintext. Prints
+// SIM800 whose firmware lacks SSL: a clear error, never plaintext.
+// --insecure: the module is told to skip verification and warns. Prints
 // the link-open and power-on-to-CONNACK times, secure against plain.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -160,6 +161,16 @@ for (const kind of SECURE_MODEMS) {
         assert.equal(sentCommands(sim.stderr, 'AT+CIPSEND').length, 0, 'nothing handed to the modem to send');
       });
     }
+
+    test('--insecure: the module is told not to verify, warns, and connects to a wrong-name certificate', { timeout: 60000 }, async (t) => {
+      const s = new Scope(t);
+      const broker = await s.broker('mosquitto', { mosquitto: { tls: { cert: 'wrongName' } } });
+      const sim = s.sim(modemArgs(kind, urlFor('mqtts', broker.mosquitto!.tlsPort!), ['--ca', certs.ca.cert, '--insecure', '--trace']));
+      await sim.waitFor(is.connected(), BRING_UP_MS, 0, 'CONNACK without verification');
+      assert.equal(sentCommands(sim.stderr, kind === 'sim800' ? 'AT+SSLOPT=0,1' : 'AT+CIPSSLCCONF=0,0').length, 1);
+      assert.match(sim.stderr, new RegExp(`modem ${kind}: warning: .*will NOT be verified`));
+      assert.equal(await sim.endAndExit(20000), 0, sim.describe());
+    });
   });
 }
 
