@@ -2,12 +2,14 @@
  * exist in ESP8266_RTOS_SDK 2.x). The modem hangs on UART0, swapped to
  * GPIO13 (RX) / GPIO15 (TX) with system_uart_swap() so GPIO1/3 stay on the
  * USB-serial bridge; logs go out on UART1 TX (GPIO2). PWRKEY = GPIO4,
- * RESET = GPIO5 (ABI pins 4 and 5 map 1:1). No host sockets: sock_open
- * returns -20 (unsupported), so only AT-modem links (sim800, sim900,
- * esp-at) work. wasm3 allocates from its fixed heap (-Dd_m3FixedHeap).
+ * RESET = GPIO5 (ABI pins 4 and 5 map 1:1). The image comes from
+ * image_flash.c (flash region 0x300000, or linked in). No host sockets:
+ * sock_open returns -20 (unsupported), so only AT-modem links (sim800,
+ * sim900, esp-at) work. wasm3 allocates from its fixed heap
+ * (-Dd_m3FixedHeap).
  *
  * UART, GPIO and the RNG are driven through their registers; SDK calls
- * (time, timer, watchdog, restart, pin swap) are weak declarations so the
+ * (time, timer, watchdog, restart, pin swap, flash read) are weak so the
  * file compiles without the SDK (the build here makes objects only).
  *
  * Fixed heap caveat: wasm3's d_m3FixedHeap allocator is a bump allocator
@@ -75,9 +77,8 @@ static const char *const config[19] = {
     [0] = ATMQTT_CFG_BROKER, [10] = ATMQTT_CFG_LINK, [13] = ATMQTT_CFG_BAUD, [14] = ATMQTT_CFG_APN,
 };
 
-/* the image, generated into build/ by board/esp8266/build.sh */
-extern const uint8_t atmqtt_image[];
-extern const uint32_t atmqtt_image_len;
+/* the image: from its flash region, or linked in with EMBED=1 (image_flash.c) */
+const uint8_t *board_image(uint32_t *len);
 
 /* ---- time ---- */
 uint32_t hal_millis(void)
@@ -231,11 +232,14 @@ static void board_tick(void *arg)
 
 void user_init(void)
 {
+    const uint8_t *image;
+    uint32_t image_len = 0;
     if (system_uart_swap) system_uart_swap(); /* UART0 -> GPIO13/15 */
     hal_uart_set_baud(115200);
     core.stack_bytes = BOARD_STACK_BYTES;
     core.memory_limit = BOARD_MEMORY_LIMIT;
-    if (atmqtt_start(&core, atmqtt_image, atmqtt_image_len) == ATMQTT_E_IMAGE) return;
+    image = board_image(&image_len);
+    if (!image || atmqtt_start(&core, image, image_len) == ATMQTT_E_IMAGE) return;
     if (ets_timer_setfn && ets_timer_arm_new) {
         ets_timer_setfn(&tick_timer, board_tick, NULL);
         ets_timer_arm_new(&tick_timer, 1, 0, 1);
