@@ -95,6 +95,23 @@ describe("partitions", () => {
     assert.ok(parseInt(app[1]!, 16) + parseInt(app[2]!, 16) <= 0x190000);
     assert.ok(0x190000 + 0x10000 <= 0x400000);
   });
+
+  test("esp32 table: rows in order without overlap; 0xe000 (PlatformIO's boot_app0.bin) is otadata", () => {
+    const rows = readFileSync(join(ROOT, "board/flash/partitions.csv"), "utf8")
+      .split("\n")
+      .map((l) => l.replace(/#.*/, "").trim())
+      .filter((l) => l !== "")
+      .map((l) => l.split(",").map((f) => f.trim()))
+      .map((f) => ({ name: f[0]!, subtype: f[2]!, offset: parseInt(f[3]!, 16), size: parseInt(f[4]!, 16) }));
+    let end = 0x9000; // after the bootloader and the table at 0x8000
+    for (const r of rows) {
+      assert.ok(r.offset >= end, `${r.name} at 0x${r.offset.toString(16)} overlaps the row before`);
+      end = r.offset + r.size;
+    }
+    const at = rows.find((r) => r.offset <= 0xe000 && 0xe000 < r.offset + r.size);
+    assert.equal(at?.subtype, "ota");
+    assert.equal(at?.size, 0x2000);
+  });
 });
 
 describe("--dry-run", () => {
