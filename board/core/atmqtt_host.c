@@ -86,10 +86,14 @@ int atmqtt_image_check(const uint8_t *image, size_t len, const uint8_t **module,
 
 int atmqtt_image_span(const uint8_t *header, uint32_t room, uint32_t *image_len)
 {
+    /* named arrays, not literals: -fdata-sections lets a board that never
+     * calls this (AVR, where constants live in RAM) drop them with it */
     static const uint8_t erased[4] = { 0xFF, 0xFF, 0xFF, 0xFF };
+    static const char none_msg[] = "image: none (erased flash): write one with npm run flash, not loading";
+    static const char big_msg[] = "image: header says a %lu-byte module, this board holds %lu bytes of image, not loading";
     uint32_t mlen;
     if (memcmp(header, erased, 4) == 0) {
-        logf_(1, "image: none (erased flash): write one with npm run flash, not loading");
+        logf_(1, none_msg);
         return ATMQTT_E_IMAGE;
     }
     if (memcmp(header, "AMQW", 4) != 0) {
@@ -98,8 +102,7 @@ int atmqtt_image_span(const uint8_t *header, uint32_t room, uint32_t *image_len)
     }
     mlen = le32(header + 4);
     if (room < ATMQTT_IMAGE_HEADER || mlen > room - ATMQTT_IMAGE_HEADER) {
-        logf_(1, "image: header says a %lu-byte module, this board holds %lu bytes of image, not loading",
-              (unsigned long)mlen, (unsigned long)room);
+        logf_(1, big_msg, (unsigned long)mlen, (unsigned long)room);
         return ATMQTT_E_IMAGE;
     }
     *image_len = ATMQTT_IMAGE_HEADER + mlen;
