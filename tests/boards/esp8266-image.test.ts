@@ -4,14 +4,14 @@
 // the core with the POSIX HAL. The flash holds what `npm run flash -- --chip
 // esp8266 --dry-run` says esptool would write, at the offset it prints, so
 // the test checks flash tool and host agree. Also: erased flash, a bare
-// .wasm (no header),
-// an oversized header refused after reading only the header, a CRC flip.
+// .wasm (no header), an oversized header refused after reading only the
+// header, a CRC flip.
 // The ESP32 loader cannot be compiled here; its partition name and subtype
 // are checked against board/flash/partitions.csv.
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +23,7 @@ const OUT = path.join(ROOT, 'build/test-esp8266-image');
 const HARNESS = path.join(OUT, 'harness');
 const IMAGE_MAX = 28672; // image_flash.c's default
 const tmp = mkdtempSync(path.join(tmpdir(), 'atmqtt-esp8266-image-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
 
 const cc = spawnSync('sh', ['-c', 'command -v cc'], { stdio: 'ignore' }).status === 0;
 const skip = !cc ? 'no C compiler (cc)' : !existsSync(WASM) ? 'build/atmqtt.wasm missing (npm run build:fw)' : false;
@@ -33,7 +34,7 @@ function buildHarness(): void {
   const src = path.join(ROOT, 'build/wasm3-src');
   mkdirSync(path.join(OUT, 'wasm3'), { recursive: true });
   const objs: string[] = [];
-  for (const f of readdirC(src)) {
+  for (const f of readdirSync(src).filter((n) => /^m3_.*\.c$/.test(n))) {
     const o = path.join(OUT, 'wasm3', f.replace(/\.c$/, '.o'));
     if (!existsSync(o)) execFileSync('cc', ['-O2', '-std=gnu11', '-w', '-I', src, '-c', path.join(src, f), '-o', o]);
     objs.push(o);
@@ -41,10 +42,6 @@ function buildHarness(): void {
   execFileSync('cc', ['-O1', '-std=gnu99', '-Wall', '-Wextra', '-Werror', '-I', src, '-I', 'board/core', '-I', 'board/posix',
     '-o', HARNESS, 'tests/boards/esp8266_image_harness.c', 'board/esp8266/image_flash.c', 'board/core/atmqtt_host.c',
     'board/posix/hal_posix.c', ...objs, '-lm'], { cwd: ROOT, stdio: 'inherit' });
-}
-
-function readdirC(dir: string): string[] {
-  return execFileSync('ls', [dir], { encoding: 'utf8' }).split('\n').filter((f) => /^m3_.*\.c$/.test(f));
 }
 
 interface Flashed { offset: number; image: Buffer }
