@@ -5,7 +5,7 @@
 // ways with exact counts, the will, a reconnect. A wrong CA, an expired
 // certificate, a wrong host name: tls-failed and no application byte sent,
 // counted by a Node TLS server presenting that certificate. SIM900, and a
-// SIM800 whose firmware lacks SSL: a clear error, never plaintext.
+// SIM800 or ESP-AT whose firmware lacks SSL: a clear error, never plaintext.
 // --insecure: the module is told to skip verification and warns. Prints
 // the link-open and power-on-to-CONNACK times, secure against plain.
 import { after, describe, test } from 'node:test';
@@ -189,18 +189,23 @@ describe('modems without TLS: a clear error, never plaintext', () => {
     });
   }
 
-  test('a SIM800 whose firmware lacks SSL (CIPSSL=1 → ERROR): unsupported, no CIPSTART, no connection', { timeout: 60000 }, async (t) => {
-    const srv = await startWatchedTls(t, certs.server);
-    const d = startInProcess(t, { kind: 'sim800', baud: 115200, apn: 'internet', ssl: false },
-      { url: urlFor('mqtts', srv.port), link: 'sim800', apn: 'internet', baud: 115200 }, certs.ca.certPem);
-    const e = await d.waitFor((x) => x.event === 'error', BRING_UP_MS, 'an error');
-    assert.equal(e.event === 'error' && e.code, 'unsupported', JSON.stringify(e));
-    assert.ok(sentCommands(d.stderr(), 'AT+CIPSSL=1').length >= 1);
-    // a bring-up more: still nothing in plaintext
-    await sleep(3000);
-    d.stop();
-    assert.equal(d.events.filter((x) => x.event === 'connected').length, 0);
-    assert.equal(sentCommands(d.stderr(), 'AT+CIPSTART').length, 0, d.stderr().slice(-3000));
-    assert.equal(srv.connections, 0);
-  });
+  for (const c of [
+    { kind: 'sim800' as const, refusal: 'AT+CIPSSL=1', config: { apn: 'internet' } },
+    { kind: 'esp-at' as const, refusal: 'AT+CIPSSLCCONF=0,2', config: { ssid: 'atmqtt-wifi', wifi_password: 'atmqtt-pass' } },
+  ]) {
+    test(`${c.kind} whose firmware lacks SSL (${c.refusal} → ERROR): unsupported, no CIPSTART, no connection`, { timeout: 60000 }, async (t) => {
+      const srv = await startWatchedTls(t, certs.server);
+      const d = startInProcess(t, { kind: c.kind, baud: 115200, ssl: false },
+        { url: urlFor('mqtts', srv.port), link: c.kind, baud: 115200, ...c.config }, certs.ca.certPem);
+      const e = await d.waitFor((x) => x.event === 'error', BRING_UP_MS, 'an error');
+      assert.equal(e.event === 'error' && e.code, 'unsupported', JSON.stringify(e));
+      assert.ok(sentCommands(d.stderr(), c.refusal).length >= 1);
+      // a bring-up more: still nothing in plaintext
+      await sleep(3000);
+      d.stop();
+      assert.equal(d.events.filter((x) => x.event === 'connected').length, 0);
+      assert.equal(sentCommands(d.stderr(), 'AT+CIPSTART').length, 0, d.stderr().slice(-3000));
+      assert.equal(srv.connections, 0);
+    });
+  }
 });
