@@ -124,7 +124,12 @@ int32_t hal_sock_open(const char *host, int32_t host_len, int32_t port, int32_t 
     char name[256], service[16];
     struct addrinfo hints, *res = NULL, *ai;
     int i, fd = -1, one = 1;
-    if (flags & 1) return -20; /* no TLS */
+    if (flags & 1) {
+        /* no TLS library linked here: refuse, never fall back to plaintext */
+        static const char msg[] = "tls: not supported by atmqtt-native (no TLS library linked); mqtts:// and wss:// need atmqtt sim or a board with TLS";
+        hal_log(1, msg, (int32_t)(sizeof msg - 1));
+        return -20;
+    }
     if (host_len <= 0 || host_len >= (int32_t)sizeof name || port <= 0 || port > 65535) return -11;
     for (i = 0; i < NSOCK && socks[i].fd; i++) {}
     if (i == NSOCK) return -18;
