@@ -1,5 +1,6 @@
 /* ESP32 HAL for the atmqtt host core (Arduino-ESP32 2.x / ESP-IDF 4.4 APIs,
- * all C): lwIP BSD sockets (non-blocking) for the `socket` link, UART2 to an
+ * all C): lwIP BSD sockets (non-blocking) for the `socket` link (TLS ones go
+ * to tls_esp32.cpp, WiFiClientSecure), UART2 to an
  * AT modem (RX GPIO16, TX GPIO17), PWRKEY GPIO4 / RESET GPIO5 (ABI pins 4
  * and 5 map 1:1), esp_timer for millis, esp_fill_random (hardware RNG; truly
  * random once Wi-Fi or BT is up), logs through ESP_LOG. The core runs in
@@ -9,6 +10,7 @@
  * NOT compiled in this repository: see README.md. */
 #include "atmqtt_host.h"
 #include "hal.h"
+#include "tls_esp32.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -47,10 +49,19 @@
 #ifndef ATMQTT_CFG_WIFI_PASS
 #define ATMQTT_CFG_WIFI_PASS ""
 #endif
+/* TLS (mqtts://, wss://): the CA slot in ca_table.c, and 1 to skip all checks */
+#ifndef ATMQTT_CFG_CA
+#define ATMQTT_CFG_CA "0"
+#endif
+#ifndef ATMQTT_CFG_INSECURE
+#define ATMQTT_CFG_INSECURE "0"
+#endif
 
-static const char *const config[19] = {
+#define CONFIG_KEYS 21
+static const char *const config[CONFIG_KEYS] = {
     [0] = ATMQTT_CFG_BROKER, [10] = ATMQTT_CFG_LINK, [13] = "115200",
     [17] = ATMQTT_CFG_WIFI_SSID, [18] = ATMQTT_CFG_WIFI_PASS, /* for link esp-at */
+    [19] = ATMQTT_CFG_CA, [20] = ATMQTT_CFG_INSECURE,
 };
 
 const char *atmqtt_board_wifi_ssid(void) { return ATMQTT_CFG_WIFI_SSID; }
@@ -117,12 +128,12 @@ int32_t hal_sock_open(const char *host, int32_t host_len, int32_t port, int32_t 
     char name[128], service[8];
     struct addrinfo hints, *res = NULL;
     int i, fd, one = 1;
-    if (flags & 1) return -20; /* TLS: later (esp-tls) */
     if (host_len <= 0 || host_len >= (int32_t)sizeof name || port <= 0 || port > 65535) return -11;
-    for (i = 0; i < NSOCK && socks[i].fd; i++) {}
-    if (i == NSOCK) return -18;
     memcpy(name, host, (size_t)host_len);
     name[host_len] = 0;
+    if (flags & 1) return board_tls_open(name, port, flags);
+    for (i = 0; i < NSOCK && socks[i].fd; i++) {}
+    if (i == NSOCK) return -18;
     snprintf(service, sizeof service, "%d", (int)port);
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_INET;
@@ -150,6 +161,7 @@ int32_t hal_sock_state(int32_t h)
     socklen_t len = sizeof err;
     fd_set w;
     struct timeval tv = { 0, 0 };
+    if (h >= TLS_HANDLE_BASE) return board_tls_state(h);
     if (fd < 0) return -12;
     if (socks[h - 1].state != 0) return socks[h - 1].state;
     FD_ZERO(&w);
@@ -163,6 +175,7 @@ int32_t hal_sock_state(int32_t h)
 int32_t hal_sock_write(int32_t h, const uint8_t *p, int32_t len)
 {
     int fd = sfd(h), n;
+    if (h >= TLS_HANDLE_BASE) return board_tls_write(h, p, len);
     if (fd < 0) return -12;
     if (socks[h - 1].state != 1) return socks[h - 1].state < 0 || socks[h - 1].state == 2 ? -12 : 0;
     n = lwip_send(fd, p, (size_t)len, MSG_DONTWAIT);
@@ -175,6 +188,7 @@ int32_t hal_sock_write(int32_t h, const uint8_t *p, int32_t len)
 int32_t hal_sock_read(int32_t h, uint8_t *p, int32_t max)
 {
     int fd = sfd(h), n;
+    if (h >= TLS_HANDLE_BASE) return board_tls_read(h, p, max);
     if (fd < 0) return -12;
     if (socks[h - 1].state == 0) return 0;
     if (socks[h - 1].state < 0 || socks[h - 1].state == 2) return -12;
@@ -188,6 +202,7 @@ int32_t hal_sock_read(int32_t h, uint8_t *p, int32_t max)
 void hal_sock_close(int32_t h)
 {
     int fd = sfd(h);
+    if (h >= TLS_HANDLE_BASE) { board_tls_close(h); return; }
     if (fd < 0) return;
     lwip_close(fd);
     socks[h - 1].fd = 0;
@@ -208,7 +223,7 @@ void hal_log(int32_t level, const char *text, int32_t len)
 int32_t hal_config_read(int32_t key, uint8_t *p, int32_t max)
 {
     size_t n;
-    if (key < 0 || key >= 19 || !config[key] || !config[key][0]) return -1;
+    if (key < 0 || key >= CONFIG_KEYS || !config[key] || !config[key][0]) return -1;
     n = strlen(config[key]);
     memcpy(p, config[key], n < (size_t)max ? n : (size_t)max);
     return (int32_t)n;
