@@ -1,53 +1,137 @@
-// AssemblyScript transform: ascii("text") becomes memory.data<u8>([len, bytes...]),
-// a length-prefixed ASCII string in static data. AssemblyScript string
-// literals are UTF-16 with a 20-byte header; on a board whose RAM holds the
-// module's data, that doubled every AT command and log text.
-// It re-parses the sources that use ascii(), before the program is built.
+// AssemblyScript transform: ascii("text") becomes the address of a
+// length-prefixed ASCII string ([len u8][bytes]) in static data.
+// AssemblyScript string literals are UTF-16 with a 20-byte header; on a
+// board whose RAM holds the module's data, that doubled every AT command and
+// log text. It re-parses the sources that use ascii(), before the program
+// is built.
+//
+// All texts of the program go into one blob in mem/ascii.ts (one data
+// segment: each segment costs bytes in the module, each separate blob up to
+// 15 bytes of alignment in RAM, and equal texts in different files are kept
+// once).
+//
+// Small profile (lowMemoryLimit 1..4096): log texts, those passed straight
+// to LOG_FUNCS, become a short id ("#c ") and the id -> text table is written
+// to $ASCII_LOG_MAP; the numbers a line carries (error codes, states) stay.
+// AT commands, URCs and protocol strings are never changed.
+// Also in the small profile, a file X.ts is compiled from X.small.ts when
+// that exists (a cut-down stand-in for a part the profile leaves out).
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { posix } from 'node:path';
 
-const CALL = /\bascii\("((?:[^"\\]|\\.)*)"\)/g;
+/** Functions whose text argument is a log text: host/log.ts and the
+ * one-argument log helpers of link/modem.ts (say) and app/config.ts (bad). */
+const LOG_FUNCS = ['logStart', 'logStr', 'say', 'bad'];
+const LOG_BEFORE = new RegExp(`\\b(?:${LOG_FUNCS.join('|')})\\(\\s*$`);
+const SMALL_LIMIT = 4096;
+const HOME = 'assembly/mem/ascii.ts';
 
-function bytesOf(literal) {
-  const s = JSON.parse(`"${literal}"`);
+// ascii("...") calls, and the comments and string literals to step over.
+const TOKENS = /\bascii\("((?:[^"\\\n]|\\.)*)"\)|\/\/[^\n]*|\/\*[\s\S]*?\*\/|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`/g;
+
+function bytesOf(s) {
   const out = [];
   for (const ch of s) {
     const c = ch.codePointAt(0);
-    if (c > 126 && c !== 0) throw new Error(`ascii(): non-ASCII character in "${literal}"`);
+    if (c > 126) throw new Error(`ascii(): non-ASCII character in "${s}"`);
     out.push(c);
   }
-  if (out.length > 255) throw new Error(`ascii(): longer than 255 bytes: "${literal}"`);
+  if (out.length > 255) throw new Error(`ascii(): longer than 255 bytes: "${s}"`);
   return [out.length, ...out];
 }
 
+/** The ascii() calls of a source: their span, text, and whether a log text. */
+export function calls(text) {
+  const found = [];
+  for (const m of text.matchAll(TOKENS)) {
+    if (m[1] === undefined) continue;
+    const s = JSON.parse(`"${m[1]}"`);
+    found.push({ start: m.index, end: m.index + m[0].length, text: s, log: LOG_BEFORE.test(text.slice(Math.max(0, m.index - 40), m.index)) });
+  }
+  return found;
+}
+
+/** Short ids for log texts: a..z, A..Z, then two letters. */
+function idOf(n) {
+  const A = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+  return n < A.length ? A[n] : A[Math.floor(n / A.length) - 1] + A[n % A.length];
+}
+
 /**
- * All texts of one file go into one static blob (one data segment, not one
- * per text: each segment costs bytes of its own in the module), and each
- * call becomes the blob's address plus the text's offset.
+ * Rewrites sources (path -> text): each call becomes `(__ascii + offset)`
+ * into one blob. Returns the new texts, the blob and the log-id table.
+ * small: replace log texts by ids (texts of 2 characters or fewer, like
+ * the "-" of a negative number, are kept).
  */
-export function rewrite(text) {
+export function rewriteAll(sources, small = false) {
   const blob = [];
-  const seen = new Map();
-  const out = text.replace(CALL, (_m, lit) => {
-    let off = seen.get(lit);
+  const offsets = new Map();
+  const ids = new Map();
+  const place = (s) => {
+    let off = offsets.get(s);
     if (off === undefined) {
       off = blob.length;
-      seen.set(lit, off);
-      blob.push(...bytesOf(lit));
+      offsets.set(s, off);
+      blob.push(...bytesOf(s));
     }
-    return `(__ascii + ${off})`;
-  });
-  return `const __ascii: usize = memory.data<u8>([${blob.join(',')}]);\n` + out;
+    return off;
+  };
+  const out = new Map();
+  for (const [path, text] of sources) {
+    let res = '';
+    let at = 0;
+    for (const c of calls(text)) {
+      let s = c.text;
+      if (small && c.log && s.length > 2) {
+        if (!ids.has(s)) ids.set(s, idOf(ids.size));
+        s = `#${ids.get(s)} `;
+      }
+      res += text.slice(at, c.start) + `(__ascii + ${place(s)})`;
+      at = c.end;
+    }
+    out.set(path, res + text.slice(at));
+  }
+  return { texts: out, blob, ids };
+}
+
+/** How mem/ascii.ts is imported from a file (on the file's first line, so line numbers stay). */
+function importFrom(path) {
+  let rel = posix.relative(posix.dirname(path), HOME.replace(/\.ts$/, ''));
+  if (!rel.startsWith('.')) rel = './' + rel;
+  return `import { __ascii } from "${rel}"; `;
 }
 
 export default class AsciiTransform {
   afterParse(parser) {
-    for (const source of [...parser.sources]) {
-      const path = source.normalizedPath;
-      if (path.startsWith('~lib/') || !source.text.includes('ascii("')) continue;
-      const text = rewrite(source.text);
+    const limit = this.program.options.lowMemoryLimit;
+    const small = limit > 0 && limit <= SMALL_LIMIT;
+    const user = parser.sources.filter((s) => !s.normalizedPath.startsWith('~lib/'));
+    const swap = new Map();
+    if (small) {
+      for (const s of user) {
+        const alt = s.normalizedPath.replace(/\.ts$/, '.small.ts');
+        const file = posix.join(this.baseDir ?? '.', alt);
+        if (existsSync(file)) swap.set(s.normalizedPath, readFileSync(file, 'utf8'));
+      }
+    }
+    const text = (s) => swap.get(s.normalizedPath) ?? s.text;
+    const using = user.filter((s) => s.normalizedPath !== HOME && (swap.has(s.normalizedPath) || text(s).includes('ascii("')));
+    const home = user.find((s) => s.normalizedPath === HOME);
+    if (using.length === 0 || !home) return;
+    const { texts, blob, ids } = rewriteAll(using.map((s) => [s.normalizedPath, text(s)]), small);
+    if (small && process.env.ASCII_LOG_MAP) {
+      writeFileSync(process.env.ASCII_LOG_MAP, [...ids].map(([t, id]) => `#${id} ${JSON.stringify(t)}`).join('\n') + '\n');
+    }
+    const redo = [[home, home.text + `\nexport const __ascii: usize = memory.data<u8>([${blob.join(',')}]);\n`]];
+    for (const s of using) {
+      const t = texts.get(s.normalizedPath);
+      redo.push([s, t.includes('(__ascii + ') ? importFrom(s.normalizedPath) + t : t]);
+    }
+    for (const [source, t] of redo) {
       parser.sources.splice(parser.sources.indexOf(source), 1);
       parser.donelog.delete(source.internalPath);
       parser.seenlog.delete(source.internalPath);
-      parser.parseFile(text, path, source.sourceKind === 1 /* USER_ENTRY */);
+      parser.parseFile(t, source.normalizedPath, source.sourceKind === 1 /* USER_ENTRY */);
     }
   }
 }
