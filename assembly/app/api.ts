@@ -4,10 +4,13 @@ import * as S from "../mqtt/session";
 import * as stats from "../mqtt/stats";
 import { Handler } from "../mqtt/router";
 import * as E from "../errors";
+import { ROUTER_BYTES } from "../config";
 
 export { Handler };
 
-const list: usize = memory.data(260);
+/** [u16 len][filter][qos]; inside a function, so a build whose apps never
+ * subscribe reserves no RAM for it. A filter longer than the router holds is refused. */
+function listBuf(): usize { return memory.data(ROUTER_BYTES + 4); }
 
 /** Publishes; returns the packet id (0 for QoS 0) or a negative error. */
 export function publish(topic: usize, topicLen: i32, payload: usize, payloadLen: i32, qos: i32, retain: bool): i32 {
@@ -16,7 +19,8 @@ export function publish(topic: usize, topicLen: i32, payload: usize, payloadLen:
 
 /** Subscribes one filter; its messages go to handler. */
 export function subscribe(filter: usize, filterLen: i32, qos: i32, handler: Handler): i32 {
-  if (filterLen < 1 || filterLen > 256) return E.E_BAD_TOPIC;
+  if (filterLen < 1 || filterLen > ROUTER_BYTES) return E.E_BAD_TOPIC;
+  const list = listBuf();
   store<u8>(list, <u8>(filterLen >> 8));
   store<u8>(list + 1, <u8>filterLen);
   memory.copy(list + 2, filter, filterLen);
@@ -25,7 +29,8 @@ export function subscribe(filter: usize, filterLen: i32, qos: i32, handler: Hand
 }
 
 export function unsubscribe(filter: usize, filterLen: i32): i32 {
-  if (filterLen < 1 || filterLen > 256) return E.E_BAD_TOPIC;
+  if (filterLen < 1 || filterLen > ROUTER_BYTES) return E.E_BAD_TOPIC;
+  const list = listBuf();
   store<u8>(list, <u8>(filterLen >> 8));
   store<u8>(list + 1, <u8>filterLen);
   memory.copy(list + 2, filter, filterLen);

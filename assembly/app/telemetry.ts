@@ -7,7 +7,7 @@ import * as api from "./api";
 import * as stats from "../mqtt/stats";
 import { telemetryS, telemetryTopic, telemetryTopicLen } from "./config";
 
-const buf: usize = memory.data(128);
+const buf: usize = memory.data(96); // the longest JSON below is 93 bytes
 let next: u32 = 0;
 let started: bool = false;
 
