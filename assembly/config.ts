@@ -1,55 +1,69 @@
 // Every size and timeout of the firmware, in one place (as coreMQTT's
 // core_mqtt_config_defaults.h). Buffers are carved from static memory with
 // these sizes; nothing is allocated after start-up.
+//
+// Two build profiles (asconfig.json targets): the default (release,
+// lowMemoryLimit 16384) and small (lowMemoryLimit 4096, AVR-class boards).
+// Sizes are `SMALL ? small : default`; both fold to constants at compile
+// time, so the default build is the same as with plain numbers.
+
+/** The small profile: 4 KiB of linear memory. */
+export const SMALL: bool = ASC_LOW_MEMORY_LIMIT > 0 && ASC_LOW_MEMORY_LIMIT <= 4096;
 
 /** Largest MQTT packet sent or received, fixed header included. */
-export const MAX_PACKET: i32 = 1024;
+export const MAX_PACKET: i32 = SMALL ? 256 : 1024;
 /** Bytes of encoded packets the outbox (queued + in flight) may hold. */
-export const OUTBOX_BYTES: i32 = 4096;
+export const OUTBOX_BYTES: i32 = SMALL ? 384 : 4096;
 /** Records in the outbox (queued + in flight). */
-export const OUTBOX_SLOTS: i32 = 24;
+export const OUTBOX_SLOTS: i32 = SMALL ? 8 : 24;
 /** Packets sent and not yet acknowledged, at most. */
-export const MAX_INFLIGHT: i32 = 8;
+export const MAX_INFLIGHT: i32 = SMALL ? 4 : 8;
 /** Inbound QoS 2 packet ids remembered between PUBREC and PUBREL. MQTT
  * 3.1.1 lets the broker send as many as it likes (Mosquitto's default
- * max_inflight_messages is 20); past this the client reconnects and the
- * broker resends the rest of the session. */
-export const QOS2_IN_SLOTS: i32 = 64;
+ * max_inflight_messages is 20, so the small profile keeps 20); past this the
+ * client reconnects and the broker resends the rest of the session. */
+export const QOS2_IN_SLOTS: i32 = SMALL ? 20 : 64;
 /** Subscriptions the router keeps (and renews on a new session). */
-export const ROUTER_SLOTS: i32 = 8;
+export const ROUTER_SLOTS: i32 = SMALL ? 4 : 8;
 /** Bytes for all router filters together. */
-export const ROUTER_BYTES: i32 = 256;
+export const ROUTER_BYTES: i32 = SMALL ? 64 : 256;
 /** Bytes of the host API buffer (topic + payload or subscribe list). */
 export const API_BYTES: i32 = MAX_PACKET;
 
 /** WebSocket output queue: the upgrade request, then whole masked frames.
- * A write larger than this goes out as several frames. */
-export const WS_TX_BYTES: i32 = 512;
+ * A write larger than this goes out as several frames. (The small profile
+ * has no WebSocket: ws/ws.small.ts stands in for ws.ts.) */
+export const WS_TX_BYTES: i32 = SMALL ? 256 : 512;
 /** Largest WebSocket frame accepted from the server (payloads are streamed,
  * not buffered; this only bounds nonsense lengths). */
 export const WS_MAX_FRAME: i32 = 1 << 20;
 
-/** AT modems: longest line kept, longest command, the link's queues. */
-export const AT_LINE_BYTES: i32 = 96;
-export const AT_CMD_BYTES: i32 = 160;
-export const LINK_RX_BYTES: i32 = 512;
-export const LINK_TX_BYTES: i32 = 512;
+/** AT modems: longest line kept (longer ones are cut: only their start is
+ * matched), longest command (the small one holds AT+CSTT with three 32-byte
+ * values and AT+CWJAP with a 32-byte SSID and 64-byte password), the link's
+ * queues (smaller ones mean more, shorter CIPSENDs and reads). */
+export const AT_LINE_BYTES: i32 = SMALL ? 48 : 96;
+export const AT_CMD_BYTES: i32 = SMALL ? 128 : 160;
+export const LINK_RX_BYTES: i32 = SMALL ? 128 : 512;
+export const LINK_TX_BYTES: i32 = SMALL ? 96 : 512;
 /** How often the modem is asked for data when no notification came. */
 export const AT_POLL_MS: u32 = 1000;
 /** GPIO pins the modem's PWRKEY and RESET are wired to. */
 export const PIN_PWRKEY: i32 = 4;
 export const PIN_RESET: i32 = 5;
 
-/** Configuration strings, each at most this long. */
-export const CFG_URL_BYTES: i32 = 96;
-export const CFG_ID_BYTES: i32 = 64;
-export const CFG_USER_BYTES: i32 = 64;
-export const CFG_PASS_BYTES: i32 = 64;
-export const CFG_WILL_TOPIC_BYTES: i32 = 64;
-export const CFG_WILL_PAYLOAD_BYTES: i32 = 128;
-export const CFG_TELEMETRY_TOPIC_BYTES: i32 = 64;
-export const CFG_APN_BYTES: i32 = 50;
-export const CFG_SSID_BYTES: i32 = 33;
+/** Configuration strings, each at most this long; a longer value is a
+ * config error. The telemetry topic made from a client id keeps at most
+ * CFG_TELEMETRY_TOPIC_BYTES - 17 bytes of the id. */
+export const CFG_URL_BYTES: i32 = SMALL ? 64 : 96;
+export const CFG_ID_BYTES: i32 = SMALL ? 32 : 64;
+export const CFG_USER_BYTES: i32 = SMALL ? 32 : 64;
+export const CFG_PASS_BYTES: i32 = SMALL ? 32 : 64;
+export const CFG_WILL_TOPIC_BYTES: i32 = SMALL ? 48 : 64;
+export const CFG_WILL_PAYLOAD_BYTES: i32 = SMALL ? 32 : 128;
+export const CFG_TELEMETRY_TOPIC_BYTES: i32 = SMALL ? 48 : 64;
+export const CFG_APN_BYTES: i32 = SMALL ? 32 : 50;
+export const CFG_SSID_BYTES: i32 = SMALL ? 32 : 33;
 export const CFG_WIFI_PASS_BYTES: i32 = 64;
 
 /** Default keep alive in seconds (config `keepalive` overrides). */
@@ -61,5 +75,7 @@ export const CONNACK_TIMEOUT_MS: u32 = 10000;
 /** First reconnect delay; doubles on each failure up to the maximum. */
 export const BACKOFF_MIN_MS: u32 = 1000;
 export const BACKOFF_MAX_MS: u32 = 60000;
+/** Longest log line; longer ones are cut. */
+export const LOG_BYTES: i32 = SMALL ? 48 : 120;
 /** The longest the firmware tells the host to sleep. */
 export const MAX_SLEEP_MS: u32 = 1000;

@@ -2,13 +2,9 @@
 // speaks a line protocol: commands on stdin, one JSON event a line on stdout.
 import readline from 'node:readline';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { NodeHost, errorName, type Config, type HostEvent, type Message } from '../board/node/host.ts';
-
-const GUARDED_WASM = fileURLToPath(new URL('../build/atmqtt-guarded.wasm', import.meta.url));
-/** The default profile's RAM budget (asconfig.json lowMemoryLimit). */
-const RAM_BUDGET = 16384;
 import { startBroker, type EmbeddedBroker } from './broker.ts';
+import { PROFILES, isProfileName, logExpander, type ProfileName } from './profile.ts';
 import { createModem, traceLog, FAULTS, type ModemEmulator, type ModemKind } from './modem/index.ts';
 import { runModemServer } from './modem-server.ts';
 
@@ -19,7 +15,7 @@ const USAGE = `usage: atmqtt sim [--broker mqtt://host:port | mqtts://host:port 
   [--ap-ssid S] [--ap-password W]
   [--username U] [--password P] [--keepalive S] [--clean|--no-clean]
   [--will-topic T --will-payload P --will-qos N --will-retain]
-  [--telemetry S] [--stay] [--runtime v8|wasm3] [--guard] [--trace]
+  [--telemetry S] [--stay] [--runtime v8|wasm3] [--profile default|small] [--guard] [--trace]
 stdin commands: sub FILTER QOS | unsub FILTER | pub TOPIC QOS RETAIN PAYLOAD...
   | wait MS | drop | disconnect | connect | fault NAME | quit
 faults (with --modem): ${FAULTS.join(', ')}`;
@@ -43,6 +39,7 @@ interface Args {
   stay: boolean;
   runtime: 'v8' | 'wasm3';
   guard: boolean;
+  profile: ProfileName;
   apSsid?: string;
   apPassword?: string;
   /** PEM text of --ca FILE: the host's CA slot 0, and the emulated modem's CA. */
@@ -50,7 +47,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { modem: 'none', trace: false, stay: false, runtime: 'v8', guard: false, config: {} };
+  const a: Args = { modem: 'none', trace: false, stay: false, runtime: 'v8', guard: false, profile: 'default', config: {} };
   const value = (i: number): string => {
     const v = argv[i + 1];
     if (v === undefined) fail(`${argv[i]} needs a value`);
@@ -82,6 +79,12 @@ function parseArgs(argv: string[]): Args {
       case '--trace': a.trace = true; break;
       case '--stay': a.stay = true; break;
       case '--guard': a.guard = true; break;
+      case '--profile': {
+        const p = value(i++);
+        if (!isProfileName(p)) fail(`--profile ${p}: want default or small`);
+        a.profile = p;
+        break;
+      }
       case '--runtime': {
         const r = value(i++);
         if (r !== 'v8' && r !== 'wasm3') fail(`--runtime ${r}: want v8 or wasm3`);
@@ -196,17 +199,19 @@ async function main(argv: string[]): Promise<void> {
       ca: args.ca,
     });
   }
+  const expand = logExpander(PROFILES[args.profile]);
   const host = new NodeHost({
     runtime: args.runtime,
-    // the RAM guard: every access past the 16 KiB budget traps, as on a board
-    ...(args.guard ? { wasmPath: GUARDED_WASM, ramBudget: RAM_BUDGET } : {}),
+    // the RAM guard: every access past the profile's budget traps, as on a board
+    wasmPath: args.guard ? PROFILES[args.profile].guarded : PROFILES[args.profile].wasm,
+    ...(args.guard ? { ramBudget: PROFILES[args.profile].budget } : {}),
     uart: modem,
     ca: args.ca,
     config: { ...args.config, url },
     onEvent: (e) => emit(eventLine(e)),
     onMessage: (m) => emit(messageEvent(m)),
     onLog: (level, text) => {
-      if (args.trace || level <= 2) process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(3)}] ${text}\n`);
+      if (args.trace || level <= 2) process.stderr.write(`[${((Date.now() - t0) / 1000).toFixed(3)}] ${expand(text)}\n`);
     },
   });
   const r = host.setup();

@@ -2,8 +2,8 @@
 // Texts are ascii("...") blobs (mem/ascii.ts).
 import { ascii } from "../mem/ascii";
 import { hostLog } from "./abi";
+import { LOG_BYTES } from "../config";
 
-const LOG_BYTES: i32 = 120;
 const logBuf: usize = memory.data(LOG_BYTES);
 let logLen: i32 = 0;
 

@@ -71,6 +71,9 @@ export class Sim {
     if (runtime && !args.includes('--runtime')) args = [...args, '--runtime', runtime];
     // ATMQTT_GUARD=1: the module instrumented so any access past the RAM budget traps
     if (process.env.ATMQTT_GUARD === '1' && !args.includes('--guard')) args = [...args, '--guard'];
+    // ATMQTT_PROFILE=small: the small build, its guard at a 4 KiB budget
+    const profile = process.env.ATMQTT_PROFILE;
+    if (profile && !args.includes('--profile')) args = [...args, '--profile', profile];
     this.proc = spawn(process.execPath, [CLI, 'sim', ...args], {
       cwd: REPO_ROOT,
       stdio: ['pipe', 'pipe', 'pipe'],
