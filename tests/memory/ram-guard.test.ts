@@ -1,34 +1,32 @@
 // The RAM guard: the module instrumented with binaryen's --instrument-memory
 // traps on any access past the budget, under V8 and under wasm3, so the
 // suites run as if the linear memory ended there (as wasm3's memoryLimit
-// makes it end on a board). It must let the firmware work at 16 KiB and
-// must trip below the firmware's static data.
+// makes it end on a board). For each build profile it must let the firmware
+// work at the profile's budget (16 KiB, 4 KiB) and must trip below the
+// firmware's static data.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fileURLToPath } from 'node:url';
 import { NodeHost } from '../../board/node/host.ts';
 import { startBroker } from '../../sim/broker.ts';
-
-const GUARDED = fileURLToPath(new URL('../../build/atmqtt-guarded.wasm', import.meta.url));
-const PROBE = fileURLToPath(new URL('../../build/atmqtt-probe.wasm', import.meta.url));
+import { PROFILES, type Profile } from '../../sim/profile.ts';
 
 /** Where the static data ends: the stub runtime's first free byte. */
-function heapTop(): number {
-  const host = new NodeHost({ wasmPath: PROBE, config: {} });
+function heapTop(profile: Profile): number {
+  const host = new NodeHost({ wasmPath: profile.probe, config: {} });
   const top = host.exports.__new!(0, 0);
   host.stop();
   return top;
 }
 
-async function roundTrip(runtime: 'v8' | 'wasm3', budget: number): Promise<string[]> {
+async function roundTrip(runtime: 'v8' | 'wasm3', profile: Profile): Promise<string[]> {
   const broker = await startBroker(0, 0);
   const got: string[] = [];
   let connected = false;
   const host = new NodeHost({
     runtime,
-    wasmPath: GUARDED,
-    ramBudget: budget,
-    config: { url: broker.url, client_id: `guard-${runtime}` },
+    wasmPath: profile.guarded,
+    ramBudget: profile.budget,
+    config: { url: broker.url, client_id: `guard-${runtime}-${profile.name}` },
     onEvent: (e) => { if (e.event === 'connected') connected = true; },
     onMessage: (m) => got.push(m.payload.toString()),
   });
@@ -46,24 +44,26 @@ async function roundTrip(runtime: 'v8' | 'wasm3', budget: number): Promise<strin
   }
 }
 
-for (const runtime of ['v8', 'wasm3'] as const) {
-  test(`${runtime}: the firmware works inside a 16 KiB guard`, { timeout: 30000 }, async () => {
-    assert.deepEqual(await roundTrip(runtime, 16384), ['m0', 'm1', 'm2']);
-  });
+for (const profile of Object.values(PROFILES)) {
+  for (const runtime of ['v8', 'wasm3'] as const) {
+    test(`${profile.name}, ${runtime}: the firmware works inside a ${profile.budget}-byte guard`, { timeout: 30000 }, async () => {
+      assert.deepEqual(await roundTrip(runtime, profile), ['m0', 'm1', 'm2']);
+    });
 
-  test(`${runtime}: a budget below the static data traps`, { timeout: 30000 }, () => {
-    const top = heapTop();
-    assert.ok(top < 16384, `static data ends at ${top}`);
-    // half the static data: the buffers setup() fills lie past it
-    let host: NodeHost | undefined;
-    try {
-      assert.throws(() => {
-        host = new NodeHost({ runtime, wasmPath: GUARDED, ramBudget: Math.floor(top / 2), config: { url: 'mqtt://127.0.0.1:1' } });
-        host.setup();
-        host.exports.loop();
-      }, /RAM guard/);
-    } finally {
-      host?.stop();
-    }
-  });
+    test(`${profile.name}, ${runtime}: a budget below the static data traps`, { timeout: 30000 }, () => {
+      const top = heapTop(profile);
+      assert.ok(top < profile.budget, `static data ends at ${top}`);
+      // half the static data: the buffers setup() fills lie past it
+      let host: NodeHost | undefined;
+      try {
+        assert.throws(() => {
+          host = new NodeHost({ runtime, wasmPath: profile.guarded, ramBudget: Math.floor(top / 2), config: { url: 'mqtt://127.0.0.1:1' } });
+          host.setup();
+          host.exports.loop();
+        }, /RAM guard/);
+      } finally {
+        host?.stop();
+      }
+    });
+  }
 }
