@@ -48,14 +48,18 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Resolves once a TCP connection to port succeeds; rejects after timeoutMs. */
-export async function waitForPort(port: number, timeoutMs: number, alive: () => boolean = () => true): Promise<void> {
+/**
+ * Resolves once a TCP connection to port succeeds; rejects after timeoutMs.
+ * onProbe gets the local port of every probe that connected.
+ */
+export async function waitForPort(port: number, timeoutMs: number, alive: () => boolean = () => true,
+  onProbe?: (localPort: number) => void): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
       const c = net.connect({ host: '127.0.0.1', port });
       const done = (v: boolean) => { c.destroy(); resolve(v); };
-      c.once('connect', () => done(true));
+      c.once('connect', () => { if (c.localPort !== undefined) onProbe?.(c.localPort); done(true); });
       c.once('error', () => done(false));
       c.setTimeout(500, () => done(false));
     });
@@ -76,8 +80,8 @@ export class Mosquitto {
   private exited: Promise<void> = Promise.resolve();
   private stderr = '';
   private frozen = false;
-  /** Connections made by waitForPort() itself (one per launch and logged listener). */
-  probes = 0;
+  /** The readiness probes, "sourcePort>listenerPort", left out of connections(). */
+  private readonly probeSources = new Set<string>();
   /** The TLS listener's port (127.0.0.1), when started with tls. */
   tlsPort: number | undefined;
   /** The TLS WebSocket listener's port (every interface), when started with tls.ws. */
@@ -193,14 +197,12 @@ export class Mosquitto {
       // Restarts on the same port may meet a listening socket that the
       // kernel has not yet released; Mosquitto then exits: retry a little.
       const alive = () => proc.exitCode === null && proc.signalCode === null;
-      await waitForPort(this.port, 5000, alive);
-      this.probes++;
-      if (this.tlsPort !== undefined) {
-        await waitForPort(this.tlsPort, 5000, alive);
-        this.probes++;
+      // Probes are told apart by source port, not counted: on a TLS listener
+      // Mosquitto logs "New connection" only when the probe's close has not
+      // yet arrived at accept time (else "Client connection from … failed").
+      for (const port of [this.port, this.tlsPort, this.wssPort]) {
+        if (port !== undefined) await waitForPort(port, 5000, alive, (src) => { this.probeSources.add(`${src}>${port}`); });
       }
-      // libwebsockets accepts the WebSocket listener's connections: not logged
-      if (this.wssPort !== undefined) await waitForPort(this.wssPort, 5000, alive);
     } catch (e) {
       await this.stop();
       throw new Error(`mosquitto did not start on ${this.port}: ${(e as Error).message}\n${this.stderr}\n${this.log()}`);
@@ -251,7 +253,10 @@ export class Mosquitto {
 
   /** TCP connections accepted from clients (the readiness probes left out). */
   connections(): number {
-    return this.logLines(/New connection from/).length - this.probes;
+    return this.logLines(/New connection from/).filter((l) => {
+      const m = /New connection from \S+:(\d+) on port (\d+)/.exec(l);
+      return !(m && this.probeSources.has(`${m[1]}>${m[2]}`));
+    }).length;
   }
 
   /** Log lines, optionally only those matching re. */
