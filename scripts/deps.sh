@@ -16,6 +16,8 @@ need=()
 command -v wasm-validate >/dev/null || need+=(wabt)
 command -v mkfifo >/dev/null || need+=(coreutils)
 command -v cc >/dev/null || need+=(build-essential)
+# the TLS tests make a throwaway CA and server certificates with the openssl CLI
+command -v openssl >/dev/null || need+=(openssl)
 # cross compilers for the board size reports (ESP8266, ATmega1284P)
 command -v xtensa-lx106-elf-gcc >/dev/null || need+=(gcc-xtensa-lx106 binutils-xtensa-lx106 picolibc-xtensa-lx106-elf)
 command -v avr-gcc >/dev/null || need+=(gcc-avr binutils-avr avr-libc)
