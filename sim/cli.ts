@@ -158,7 +158,7 @@ function eventLine(e: HostEvent): object {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** `atmqtt modem --modem KIND [--listen PORT] [--baud N] [--apn A] [--ssid S] [--wifi-password W] [--trace]` */
+/** `atmqtt modem --modem KIND [--listen PORT] [--baud N] [--apn A] [--ssid S] [--wifi-password W] [--ca FILE] [--trace]` */
 async function modemMain(argv: string[]): Promise<void> {
   const get = (k: string): string | undefined => { const i = argv.indexOf(k); return i >= 0 ? argv[i + 1] : undefined; };
   const kind = get('--modem');
@@ -170,6 +170,7 @@ async function modemMain(argv: string[]): Promise<void> {
     baud: get('--baud') ? Number(get('--baud')) : undefined,
     apn: get('--apn') ?? 'internet',
     ssid: get('--ssid'), wifiPassword: get('--wifi-password'),
+    caFile: get('--ca'), // the CA loaded into the emulated module, for its TLS links
     trace: argv.includes('--trace'),
   });
 }
