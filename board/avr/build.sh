@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Cross-compiles the atmqtt host for the ATmega1284P with Debian's avr-gcc
-# + avr-libc: board/core + this HAL + wasm3 0.5.0 + the image as a PROGMEM
-# array, linked into build/avr/atmqtt-avr.elf (+ .hex). Prints the sizes
-# per part and `avr-size -C --mcu=atmega1284p`.
+# + avr-libc: board/core + this HAL + wasm3 0.5.0 + the image of the small
+# profile's module (npm run build:small) as a PROGMEM array, linked into
+# build/avr/atmqtt-avr.elf (+ .hex). Prints the sizes per part and
+# `avr-size -C --mcu=atmega1284p`.
 # wasm3's C sources are never in this repository: fetched from PyPI's
 # pywasm3 0.5.0 sdist into build/wasm3-src on the first build.
-# env: CC (avr-gcc), HEAP (d_m3FixedHeap, 8192), WASM (build/atmqtt.wasm)
+# env: CC (avr-gcc), HEAP (d_m3FixedHeap, 8192), WASM (build/atmqtt-small.wasm)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -13,8 +14,8 @@ cc="${CC:-avr-gcc}"
 prefix="${cc%gcc}"
 command -v "$cc" >/dev/null || { echo "avr/build.sh: $cc not found (apt-get install gcc-avr avr-libc binutils-avr)" >&2; exit 127; }
 . board/core/fetch-wasm3.sh
-wasm="${WASM:-build/atmqtt.wasm}"
-[ -f "$wasm" ] || { echo "avr/build.sh: $wasm missing: run npm run build:fw first" >&2; exit 1; }
+wasm="${WASM:-build/atmqtt-small.wasm}"
+[ -f "$wasm" ] || { echo "avr/build.sh: $wasm missing: run npm run build:small first" >&2; exit 1; }
 heap="${HEAP:-8192}"
 mcu=atmega1284p
 out=build/avr
@@ -41,7 +42,7 @@ done
 t1=$(date +%s)
 size="${prefix}size"
 {
-  echo "# avr build: $((t1 - t0)) s, d_m3FixedHeap=$heap"
+  echo "# avr build: $((t1 - t0)) s, d_m3FixedHeap=$heap, module $wasm"
   echo "# core+hal (objects): $("$size" -t "$out/atmqtt_host.o" "$out/hal_avr.o" | awk 'END{print "text="$1" data="$2" bss="$3}')"
   echo "# wasm3 (objects):    $("$size" -t "$out"/wasm3/*.o | awk 'END{print "text="$1" data="$2" bss="$3}')"
   echo "# module (PROGMEM):   $("$size" -t "$out/atmqtt_image.o" | awk 'END{print "text="$1" data="$2" bss="$3}')"

@@ -7,10 +7,12 @@
  * fixed heap (-Dd_m3FixedHeap); as on the ESP8266 that allocator cannot
  * free, so a due restart after a trap resets the MCU (watchdog) instead.
  *
- * The image lives in flash (PROGMEM). wasm3 0.5.0 reads the module through
- * ordinary data-space pointers (parse and lazy compile), which on AVR
- * address SRAM, not flash: see board/avr/README.md — this build links and
- * is measured, but the default profile cannot run on 16 KiB of SRAM. */
+ * The image is the small profile's module (4 KiB of linear memory, the
+ * memory limit here) and lives in flash (PROGMEM). wasm3 0.5.0 reads the
+ * module through ordinary data-space pointers (parse and lazy compile),
+ * which on AVR address SRAM, not flash, and needs ~100 KiB of heap for its
+ * code pages: see board/avr/README.md — this build links and is measured,
+ * but does not run on 16 KiB of SRAM. */
 #include "atmqtt_host.h"
 #include "hal.h"
 
@@ -28,7 +30,7 @@
 #define BOARD_STACK_BYTES 2048u
 #endif
 #ifndef BOARD_MEMORY_LIMIT
-#define BOARD_MEMORY_LIMIT ATMQTT_DEFAULT_MEMORY_LIMIT
+#define BOARD_MEMORY_LIMIT 4096u /* the small profile's budget (asconfig.json target small) */
 #endif
 
 #ifndef ATMQTT_CFG_BROKER
