@@ -25,8 +25,9 @@ export const MAX_INFLIGHT: i32 = SMALL ? 4 : 8;
 export const QOS2_IN_SLOTS: i32 = SMALL ? 20 : 64;
 /** Subscriptions the router keeps (and renews on a new session). */
 export const ROUTER_SLOTS: i32 = SMALL ? 4 : 8;
-/** Bytes for all router filters together. */
-export const ROUTER_BYTES: i32 = SMALL ? 64 : 256;
+/** Bytes for all router filters together, 3 more per filter (the small
+ * profile holds two filters of up to 37 bytes). */
+export const ROUTER_BYTES: i32 = SMALL ? 80 : 256;
 /** Bytes of the host API buffer (topic + payload or subscribe list). */
 export const API_BYTES: i32 = MAX_PACKET;
 
