@@ -67,6 +67,6 @@ for (const profile of Object.values(PROFILES)) {
     const c = newObj(0, 0);
     assert.equal(c - b, step, `heap top moved by ${c - b - step} bytes during the run`);
     assert.equal(host.exports.memory!.buffer.byteLength, pagesBefore, 'memory did not grow');
-    console.log(`# static memory (${profile.name}): heap top at ${a} of ${profile.budget} bytes, ${TOTAL} messages, ${host.loops} loop() calls`);
+    console.log(`static memory (${profile.name}): heap top at ${a} of ${profile.budget} bytes, ${TOTAL} messages, ${host.loops} loop() calls`);
   });
 }
