@@ -1,18 +1,25 @@
 // Throughput benchmark: QoS 0/1 publishes from the firmware (under V8 and
 // under wasm3) and from mqtt.js, to the same embedded aedes broker, in one
-// run. Prints figures and ratios; it never fails on timing.
+// run, over TCP and over TLS (a Node TLS server in front of the same aedes,
+// with a throwaway CA). Prints figures and ratios; it never fails on timing.
+import tls from 'node:tls';
+import type net from 'node:net';
 import mqtt from 'mqtt';
 import { NodeHost } from '../board/node/host.ts';
 import { startBroker } from '../sim/broker.ts';
+import { tlsCerts } from '../tests/helpers/tls-certs.ts';
 
 const N = Number(process.env.BENCH_N ?? 2000);
 const PAYLOAD = 'x'.repeat(64);
+
+const certs = tlsCerts();
 
 async function firmware(url: string, runtime: 'v8' | 'wasm3', qos: number): Promise<number> {
   let published = 0;
   let connected = false;
   const host = new NodeHost({
     runtime,
+    ca: certs.ca.certPem,
     config: { url, client_id: `bench-${runtime}-${qos}` },
     onEvent: (e) => {
       if (e.event === 'connected') connected = true;
@@ -37,7 +44,7 @@ async function firmware(url: string, runtime: 'v8' | 'wasm3', qos: number): Prom
 }
 
 async function mqttjs(url: string, qos: 0 | 1): Promise<number> {
-  const c = await mqtt.connectAsync(url, { clientId: `bench-mqttjs-${qos}` });
+  const c = await mqtt.connectAsync(url, { clientId: `bench-mqttjs-${qos}`, ca: certs.ca.certPem });
   const t0 = performance.now();
   // the same window as the firmware: 16 outstanding
   let next = 0;
@@ -49,13 +56,19 @@ async function mqttjs(url: string, qos: 0 | 1): Promise<number> {
 }
 
 const broker = await startBroker(0, 0);
+const secure = tls.createServer({ key: certs.server.keyPem, cert: certs.server.certPem }, (s) => broker.aedes.handle(s as unknown as net.Socket));
+await new Promise<void>((r) => secure.listen(0, '127.0.0.1', r));
+const tlsUrl = `mqtts://localhost:${(secure.address() as net.AddressInfo).port}`;
 const rows: [string, number, number, number][] = [];
-for (const qos of [0, 1] as const) {
-  const js = await mqttjs(broker.url, qos);
-  const v8 = await firmware(broker.url, 'v8', qos);
-  const w3 = await firmware(broker.url, 'wasm3', qos);
-  rows.push([`QoS ${qos}`, js, v8, w3]);
+for (const [name, url] of [['', broker.url], [' over TLS', tlsUrl]]) {
+  for (const qos of [0, 1] as const) {
+    const js = await mqttjs(url, qos);
+    const v8 = await firmware(url, 'v8', qos);
+    const w3 = await firmware(url, 'wasm3', qos);
+    rows.push([`QoS ${qos}${name}`, js, v8, w3]);
+  }
 }
+secure.close();
 await broker.close();
 console.log(`# ${N} publishes of 64 bytes to the embedded aedes, 16 outstanding, messages/s`);
 console.log('| | mqtt.js | atmqtt on V8 | atmqtt on wasm3 | V8 / mqtt.js | wasm3 / mqtt.js |');
