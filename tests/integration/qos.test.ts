@@ -8,7 +8,8 @@ import type { QoS } from '../helpers/peer.ts';
 import { configSize } from '../helpers/profile.ts';
 
 const N = 50;
-/** A QoS 2 burst the inbound id table holds (past it the client reconnects by design). */
+/** QoS 2 messages the device may be sent without waiting for it: no more
+ * than its inbound id table holds (past it the client reconnects by design). */
 const BURST2 = Math.min(N, configSize('QOS2_IN_SLOTS'));
 
 function payloads(qos: number): string[] {
@@ -16,14 +17,14 @@ function payloads(qos: number): string[] {
 }
 
 /** Exactly the payloads of each QoS, once each and in order; no error, no disconnect. */
-function assertInbound(sim: Sim, base: string, qoss: number[], n = N): void {
+function assertInbound(sim: Sim, base: string, qoss: number[], n = (_qos: number) => N): void {
   for (const qos of qoss) {
     const topic = `${base}/${qos}`;
     const got = sim.filter(is.message(topic));
-    assert.deepEqual(got.map((m) => m.payload), payloads(qos).slice(0, n), `${topic} payloads, once each, in order\n${sim.describe()}`);
+    assert.deepEqual(got.map((m) => m.payload), payloads(qos).slice(0, n(qos)), `${topic} payloads, once each, in order\n${sim.describe()}`);
     assert.ok(got.every((m) => m.qos === qos && m.retain === false && m.dup === false), `${topic} flags`);
   }
-  assert.equal(sim.count(is.message()), qoss.length * n, 'no other messages');
+  assert.equal(sim.count(is.message()), qoss.reduce((sum, qos) => sum + n(qos), 0), 'no other messages');
   assert.equal(sim.count(is.error()), 0, sim.describe());
   assert.equal(sim.count(is.disconnected()), 0, sim.describe());
 }
@@ -85,7 +86,7 @@ for (const kind of BROKER_KINDS) {
       assert.equal(await sim.endAndExit(20000), 0, sim.describe());
     });
 
-    test(`peer → device: ${N} messages at each QoS, back to back`, async (t) => {
+    test(`peer → device: ${N} messages at QoS 0 and 1, ${BURST2} at QoS 2, back to back`, async (t) => {
       const s = new Scope(t);
       const broker = await s.broker(kind);
       const peer = await s.peer(broker.url);
@@ -95,13 +96,15 @@ for (const kind of BROKER_KINDS) {
       sim.send(`sub ${base}/# 2`);
       await sim.waitFor(is.subscribed(`${base}/#`), 5000);
 
-      // each publish awaits its own flow with the broker (PUBACK / PUBCOMP), not the device
+      // each publish awaits its own flow with the broker (PUBACK / PUBCOMP), not
+      // the device, so on a slow device the QoS 2 ones pile up unacknowledged
+      const count = (qos: number): number => (qos === 2 ? BURST2 : N);
       for (const qos of [0, 1, 2] as QoS[]) {
-        for (const p of payloads(qos)) await peer.publish(`${base}/${qos}`, p, qos);
+        for (const p of payloads(qos).slice(0, count(qos))) await peer.publish(`${base}/${qos}`, p, qos);
       }
-      await sim.waitForCount(is.message(), 3 * N, 5000, 0, 'messages');
+      await sim.waitForCount(is.message(), 2 * N + BURST2, 5000, 0, 'messages');
       await sleep(300);
-      assertInbound(sim, base, [0, 1, 2]);
+      assertInbound(sim, base, [0, 1, 2], count);
       assert.equal(await sim.endAndExit(20000), 0, sim.describe());
     });
 
@@ -144,7 +147,7 @@ for (const kind of BROKER_KINDS) {
       await Promise.all(payloads(2).slice(0, BURST2).map((p) => peer.publish(`${base}/2`, p, 2)));
       await sim.waitForCount(is.message(), BURST2, 5000, 0, 'messages');
       await sleep(300);
-      assertInbound(sim, base, [2], BURST2);
+      assertInbound(sim, base, [2], () => BURST2);
       assert.equal(await sim.endAndExit(20000), 0, sim.describe());
     });
   });
