@@ -81,6 +81,8 @@ function parseUrl(n: i32): i32 {
     port = 8883;
     S.secure = true;
   } else if (equalsAscii(url, i, ascii("ws")) || equalsAscii(url, i, ascii("wss"))) {
+    // the small profile has no WebSocket layer: say so once, at start-up
+    if (C.SMALL) return bad(ascii("url: no ws in small"));
     S.secure = i == 3;
     port = i == 3 ? 443 : 80;
     transportUseWebSocket(true);
