@@ -56,7 +56,11 @@ const rx: usize = memory.data(C.MAX_PACKET);
 const skip: usize = memory.data(32);
 let txHead: i32 = 0;
 let txLen: i32 = 0;
-const parser = new Parser(rx, C.MAX_PACKET, skip, 32);
+// static under the firmware's stub runtime; a GC runtime (the unit tests')
+// must own every object it can reach, so there it is allocated
+const parser = ASC_RUNTIME == 0
+  ? Parser.at(memory.data(offsetof<Parser>(), 8), rx, C.MAX_PACKET, skip, 32)
+  : new Parser(rx, C.MAX_PACKET, skip, 32);
 
 let st: i32 = ST_IDLE;
 let since: u32 = 0; // when the current state began

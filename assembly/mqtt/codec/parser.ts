@@ -21,6 +21,17 @@ export class Parser {
   kept: i32 = 0;
   constructor(public buf: usize, public cap: i32, public skip: usize, public skipCap: i32) {}
 
+  /** A parser in the zeroed static memory at p (offsetof<Parser>() bytes),
+   * for firmware that must not allocate: no `new`, so no runtime either. */
+  static at(p: usize, buf: usize, cap: i32, skip: usize, skipCap: i32): Parser {
+    const q = changetype<Parser>(p);
+    q.buf = buf;
+    q.cap = cap;
+    q.skip = skip;
+    q.skipCap = skipCap;
+    return q;
+  }
+
   reset(): void {
     this.state = S_HEADER;
     this.remaining = this.shift = this.got = 0;
