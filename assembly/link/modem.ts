@@ -45,6 +45,8 @@ let peerClosed: bool = false;
  * out before CIPCLOSE; meanwhile the socket is no longer the session's. */
 let closeWanted: bool = false;
 let connectFails: i32 = 0;
+/** SEND FAIL / ERROR on sends in a row, across reconnects: a stale bearer. */
+let sendFails: i32 = 0;
 let sending: i32 = 0;           // bytes in the CIPSEND in flight
 let sentRaw: i32 = 0;
 let lastPoll: u32 = 0;
@@ -68,7 +70,7 @@ export function modemSelect(f: i32, b: i32): void {
   // a fresh selection starts with no socket, whatever a previous one left
   linkLost();
   peerClosed = false;
-  connectFails = 0;
+  connectFails = sendFails = 0;
   ring.clear();
   startInit(0);
 }
@@ -262,6 +264,8 @@ function step(now: u32): void {
     socketUp = false;
     closeWanted = false;
     m = M_READY;
+    // sends failing on fresh sockets too: the bearer is gone unannounced
+    if (sendFails >= 2) { sendFails = 0; startInit(reattachPhase()); }
     return;
   }
   if (m == M_OPEN) openStep(now);
@@ -386,9 +390,11 @@ function sendStep(r: i32): void {
     ring.txDrop(sending);
     at.clearUrc(at.U_SEND_OK);
     m = M_OPEN;
+    sendFails = 0;
     return;
   }
   // SEND FAIL / ERROR / timeout: the socket is not usable
+  sendFails++;
   say(ascii("send failed, result "), r);
   at.clearUrc(at.U_SEND_FAIL);
   peerClosed = true;

@@ -522,6 +522,36 @@ describe("SIM800 socket", () => {
     simConnect();
   });
 
+  it("SEND FAIL on two sockets in a row: after the second close, re-attach (CIPSHUT, CGATT, ... CIFSR); a good send in between starts the count again", () => {
+    simSession();
+    for (let k = 0; k < 3; k++) {
+      send("0123456789");
+      step();
+      wrote("AT+CIPSEND=0,10\r");
+      answer("\r\n> ");
+      wrote("0123456789");
+      answer(k == 1 ? "\r\nDATA ACCEPT:0,10\r\n" : "\r\n0, SEND FAIL\r\n");
+      if (k == 1) continue; // a send that went out
+      expect(modemState()).toBe(LINK_DOWN);
+      wrote("AT+CIPCLOSE=0\r");
+      answer("\r\n0, CLOSE OK\r\n");
+      wrote("");
+      simConnect();
+    }
+    send("0123456789");
+    step();
+    wrote("AT+CIPSEND=0,10\r");
+    answer("\r\n> ");
+    wrote("0123456789");
+    answer("\r\n0, SEND FAIL\r\n");
+    wrote("AT+CIPCLOSE=0\r");
+    answer("\r\n0, CLOSE OK\r\n");
+    wrote("AT+CIPSHUT\r");
+    answer("\r\nSHUT OK\r\n");
+    simAttach();
+    simConnect();
+  });
+
   it("CONNECT FAIL twice in a row: re-attach (CIPSHUT, CGATT, ... CIFSR)", () => {
     simBringUp();
     modemOpen(brokerHost.dataStart, brokerHost.length, 1883);
