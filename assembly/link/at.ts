@@ -256,6 +256,8 @@ function onLine(): void {
       startsWith(ascii("+CTZV")) || startsWith(ascii("DST:")) || startsWith(ascii("Recv ")) || startsWith(ascii("+CIEV"))) return;
   if (result != R_WAIT && result != R_PROMPT) {
     if (isNumberedUrc(ascii("CLOSE OK"))) urc |= U_TLS_FAIL;
+    // the SIM started again unasked: the module restarted (or lost its SIM)
+    if (startsWith(ascii("+CPIN: READY"))) urc |= U_REBOOT;
     return; // stray line
   }
   // ---- answers to the command in flight ----

@@ -661,8 +661,8 @@ describe("SIM800 socket", () => {
 describe("SIM800 reboot and power", () => {
   beforeEach(fresh);
 
-  it("RDY, +CFUN: 1, Call Ready or SMS Ready mid-session: the module restarted, bring-up from AT", () => {
-    const urcs: string[] = ["\r\nRDY\r\n", "\r\n+CFUN: 1\r\n", "\r\nCall Ready\r\n", "\r\nSMS Ready\r\n"];
+  it("RDY, +CFUN: 1, Call Ready, SMS Ready or an unasked +CPIN: READY mid-session: the module restarted, bring-up from AT", () => {
+    const urcs: string[] = ["\r\nRDY\r\n", "\r\n+CFUN: 1\r\n", "\r\nCall Ready\r\n", "\r\nSMS Ready\r\n", "\r\n+CPIN: READY\r\n"];
     for (let i = 0; i < urcs.length; i++) {
       fresh();
       simSession();
