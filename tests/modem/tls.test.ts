@@ -116,7 +116,8 @@ describe('SIM800 TLS (AT+CIPSSL)', () => {
     assert.equal(await d.cmd('AT+CIPSSL?'), '\r\n+CIPSSL: 1\r\n\r\nOK\r\n');
     const mark = d.rx.length;
     await d.cmd('AT+CFUN=1,1');
-    await d.seen('SMS Ready', mark, 3000);
+    // the whole line: at 115200 its CR LF may still be on the wire when 'SMS Ready' is
+    await d.seen('SMS Ready\r\n', mark, 3000);
     d.skip();
     assert.equal(await d.cmd('AT+CIPSSL?'), 'AT+CIPSSL?\r\r\n+CIPSSL: 0\r\n\r\nOK\r\n', 'echo and CIPSSL back to power-on values');
   });
