@@ -98,14 +98,7 @@ function fresh(): void {
 
 /** CGATT .. CIFSR: the bearer, after CIPSHUT (bring-up and re-attach). */
 function simAttach(): void {
-  wrote("AT+CGATT=1\r");
-  answer("\r\nOK\r\n");
-  wrote("AT+CIPMUX=1\r");
-  answer("\r\nOK\r\n");
-  wrote("AT+CIPQSEND=1\r");
-  answer("\r\nOK\r\n");
-  wrote("AT+CIPRXGET=1\r");
-  answer("\r\nOK\r\n");
+  simLinkModes();
   if ((modemCfg.tls & 3) == 3) {
     wrote("AT+SSLOPT=0,1\r");
     answer("\r\nOK\r\n");
@@ -114,6 +107,23 @@ function simAttach(): void {
     wrote("AT+CIPSSL=1\r");
     answer("\r\nOK\r\n");
   }
+  simAttachRest();
+}
+
+/** CGATT .. CIPRXGET=1: what comes before the TLS steps. */
+function simLinkModes(): void {
+  wrote("AT+CGATT=1\r");
+  answer("\r\nOK\r\n");
+  wrote("AT+CIPMUX=1\r");
+  answer("\r\nOK\r\n");
+  wrote("AT+CIPQSEND=1\r");
+  answer("\r\nOK\r\n");
+  wrote("AT+CIPRXGET=1\r");
+  answer("\r\nOK\r\n");
+}
+
+/** CSTT .. CIFSR, after the TLS steps. */
+function simAttachRest(): void {
   wrote("AT+CSTT=\"internet\",\"\",\"\"\r");
   answer("\r\nOK\r\n");
   wrote("AT+CIICR\r");
@@ -131,6 +141,12 @@ function simBringUp(): void {
 }
 
 function simFromAt(): void {
+  simProbe();
+  simAttach();
+}
+
+/** AT .. CIPSHUT: the module, the SIM, the network. */
+function simProbe(): void {
   wrote("AT\r");
   answer("AT\r\r\nOK\r\n");
   wrote("ATE0\r");
@@ -143,7 +159,6 @@ function simFromAt(): void {
   answer("\r\n+CREG: 0,1\r\n\r\nOK\r\n");
   wrote("AT+CIPSHUT\r");
   answer("\r\nSHUT OK\r\n");
-  simAttach();
 }
 
 function simConnect(): void {
@@ -173,6 +188,18 @@ function espBringUp(passive: bool = true): void {
 }
 
 function espFromAt(passive: bool): void {
+  espLinkModes(passive);
+  if ((modemCfg.tls & 1) != 0) {
+    wrote("AT+CIPSSLSIZE=4096\r\n");
+    answer("\r\nERROR\r\n"); // ESP32 AT has no such command: fine
+    wrote((modemCfg.tls & 2) != 0 ? "AT+CIPSSLCCONF=0,0\r\n" : "AT+CIPSSLCCONF=0,2\r\n");
+    answer("\r\nOK\r\n");
+  }
+  wrote("");
+}
+
+/** AT .. CIPRECVMODE: what comes before the TLS steps. */
+function espLinkModes(passive: bool): void {
   wrote("AT\r\n");
   answer("AT\r\n\r\nOK\r\n");
   wrote("ATE0\r\n");
@@ -184,13 +211,6 @@ function espFromAt(passive: bool): void {
   answer("\r\nOK\r\n");
   wrote("AT+CIPRECVMODE=1\r\n");
   answer(passive ? "\r\nOK\r\n" : "\r\nERROR\r\n"); // older firmware: no passive mode
-  if ((modemCfg.tls & 1) != 0) {
-    wrote("AT+CIPSSLSIZE=4096\r\n");
-    answer("\r\nERROR\r\n"); // ESP32 AT has no such command: fine
-    wrote((modemCfg.tls & 2) != 0 ? "AT+CIPSSLCCONF=0,0\r\n" : "AT+CIPSSLCCONF=0,2\r\n");
-    answer("\r\nOK\r\n");
-  }
-  wrote("");
 }
 
 function espJoin(): void {
@@ -994,26 +1014,8 @@ describe("TLS through the modem", () => {
     modemSelect(FAMILY_SIM, 115200);
     expect(modemOpen(brokerHost.dataStart, brokerHost.length, 8883)).toBe(0);
     step();
-    wrote("AT\r");
-    answer("\r\nOK\r\n");
-    wrote("ATE0\r");
-    answer("\r\nOK\r\n");
-    wrote("AT+CMEE=2\r");
-    answer("\r\nOK\r\n");
-    wrote("AT+CPIN?\r");
-    answer("\r\n+CPIN: READY\r\n\r\nOK\r\n");
-    wrote("AT+CREG?\r");
-    answer("\r\n+CREG: 0,1\r\n\r\nOK\r\n");
-    wrote("AT+CIPSHUT\r");
-    answer("\r\nSHUT OK\r\n");
-    wrote("AT+CGATT=1\r");
-    answer("\r\nOK\r\n");
-    wrote("AT+CIPMUX=1\r");
-    answer("\r\nOK\r\n");
-    wrote("AT+CIPQSEND=1\r");
-    answer("\r\nOK\r\n");
-    wrote("AT+CIPRXGET=1\r");
-    answer("\r\nOK\r\n");
+    simProbe();
+    simLinkModes();
     wrote("AT+CIPSSL=1\r");
     answer("\r\nERROR\r\n");
     expect(modemState()).toBe(LINK_DOWN);
@@ -1059,17 +1061,7 @@ describe("TLS through the modem", () => {
     modemSelect(FAMILY_ESP, 115200);
     expect(modemOpen(brokerHost.dataStart, brokerHost.length, 8883)).toBe(0);
     step();
-    wrote("AT\r\n");
-    answer("\r\nOK\r\n");
-    wrote("ATE0\r\n");
-    answer("\r\nOK\r\n");
-    wrote("AT+CWMODE=1\r\n");
-    answer("\r\nOK\r\n");
-    espJoin();
-    wrote("AT+CIPMUX=1\r\n");
-    answer("\r\nOK\r\n");
-    wrote("AT+CIPRECVMODE=1\r\n");
-    answer("\r\nOK\r\n");
+    espLinkModes(true);
     wrote("AT+CIPSSLSIZE=4096\r\n");
     answer("\r\nOK\r\n");
     wrote("AT+CIPSSLCCONF=0,2\r\n");
@@ -1083,17 +1075,6 @@ describe("TLS through the modem", () => {
     modemCfg.tls = 0;
   });
 });
-
-/** CIPSSL's successors in a SIM800 bring-up: CSTT .. CIFSR. */
-function simAttachRest(): void {
-  wrote("AT+CSTT=\"internet\",\"\",\"\"\r");
-  answer("\r\nOK\r\n");
-  wrote("AT+CIICR\r");
-  answer("\r\nOK\r\n");
-  wrote("AT+CIFSR\r");
-  answer("\r\n10.64.12.7\r\n");
-  wrote("");
-}
 
 function espConnectSsl(): void {
   expect(modemOpen(brokerHost.dataStart, brokerHost.length, 8883)).toBe(0);
