@@ -99,6 +99,22 @@ export function splitArgs(s: string): string[] {
 }
 
 /** A decimal integer argument, or NaN. */
+/** Takes up to n bytes off the front of a queue of received chunks (a
+ * link's receive buffer), splitting the last chunk taken if need be. */
+export function takeBytes(queue: Buffer[], n: number): Buffer {
+  const parts: Buffer[] = [];
+  let got = 0;
+  while (got < n && queue.length > 0) {
+    const head = queue[0]!;
+    const k = Math.min(head.length, n - got);
+    parts.push(head.subarray(0, k));
+    got += k;
+    if (k === head.length) queue.shift();
+    else queue[0] = head.subarray(k);
+  }
+  return Buffer.concat(parts);
+}
+
 export function int(s: string | undefined): number {
   return s !== undefined && /^\d+$/.test(s) ? Number(s) : NaN;
 }

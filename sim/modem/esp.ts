@@ -4,7 +4,7 @@
 // as on the ESP8266, verified against the module's CA unless CIPSSLCCONF
 // sets auth mode 0 for the link.
 import net from 'node:net';
-import { L, ModemBase, int, type Cmd } from './base.ts';
+import { L, ModemBase, int, takeBytes, type Cmd } from './base.ts';
 import { tlsReason } from './tls.ts';
 import type { ModemOptions } from './types.ts';
 
@@ -474,16 +474,8 @@ export class EspModem extends ModemBase {
     const link = id >= 0 ? this.links[id] : null;
     if (!link || link.rxLen === 0 || !(want >= 1)) return this.error();
     const n = Math.min(want, link.rxLen, MAX_RECV);
-    const parts: Buffer[] = [];
-    let got = 0;
-    while (got < n) {
-      const head = link.rx[0]!;
-      const k = Math.min(head.length, n - got);
-      parts.push(head.subarray(0, k));
-      got += k;
-      if (k === head.length) link.rx.shift();
-      else link.rx[0] = head.subarray(k);
-    }
+    const data = takeBytes(link.rx, n);
+    const got = data.length;
     link.rxLen -= got;
     link.told = false;
     if (link.paused && link.sock && link.rxLen < this.T.espRxBufMax / 2) {
@@ -491,7 +483,7 @@ export class EspModem extends ModemBase {
       link.sock.resume();
     }
     const info = this.dinfo === 1 ? `"${link.ip}",${link.port},` : '';
-    this.reply(Buffer.concat([Buffer.from(`\r\n+CIPRECVDATA:${got},${info}`, 'latin1'), ...parts]), L('OK'));
+    this.reply(Buffer.concat([Buffer.from(`\r\n+CIPRECVDATA:${got},${info}`, 'latin1'), data]), L('OK'));
     if (link.rxLen === 0 && link.closeHeld) {
       this.links[id] = null;
       this.emit(L(`${this.pfx(id)}CLOSED`));

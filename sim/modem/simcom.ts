@@ -5,7 +5,7 @@
 // failed handshake shows as `CLOSE OK` instead of `CONNECT OK`.
 import dns from 'node:dns';
 import net from 'node:net';
-import { L, ModemBase, int, type Cmd } from './base.ts';
+import { L, ModemBase, int, takeBytes, type Cmd } from './base.ts';
 import { tlsReason } from './tls.ts';
 import type { ModemOptions } from './types.ts';
 
@@ -627,23 +627,14 @@ export class SimModem extends ModemBase {
   }
 
   private take(link: SimLink, n: number): Buffer {
-    const parts: Buffer[] = [];
-    let got = 0;
-    while (got < n && link.rx.length > 0) {
-      const head = link.rx[0]!;
-      const k = Math.min(head.length, n - got);
-      parts.push(head.subarray(0, k));
-      got += k;
-      if (k === head.length) link.rx.shift();
-      else link.rx[0] = head.subarray(k);
-    }
-    link.rxLen -= got;
+    const data = takeBytes(link.rx, n);
+    link.rxLen -= data.length;
     if (link.rxLen === 0) link.told = false;
     if (link.paused && link.rxLen < this.T.simRxBufMax / 2 && link.sock) {
       link.paused = false;
       link.sock.resume();
     }
-    return Buffer.concat(parts);
+    return data;
   }
 
   // ---- faults ------------------------------------------------------------
