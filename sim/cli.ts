@@ -7,6 +7,9 @@ import { startBroker, type EmbeddedBroker } from './broker.ts';
 import { PROFILES, isProfileName, logExpander, type ProfileName } from './profile.ts';
 import { createModem, traceLog, FAULTS, type ModemEmulator, type ModemKind } from './modem/index.ts';
 import { runModemServer } from './modem-server.ts';
+import { BOARDS, isBoardName, loadBoard } from './board/index.ts';
+import { BoardRun, ensureBuilt, missingTools } from './board/run.ts';
+import type { BoardEmulator } from './board/types.ts';
 
 const USAGE = `usage: atmqtt sim [--broker mqtt://host:port | mqtts://host:port | ws://host:port/path | wss://host:port/path]
   [--ca FILE] [--insecure] [--client-id ID]
@@ -16,6 +19,7 @@ const USAGE = `usage: atmqtt sim [--broker mqtt://host:port | mqtts://host:port 
   [--username U] [--password P] [--keepalive S] [--clean|--no-clean]
   [--will-topic T --will-payload P --will-qos N --will-retain]
   [--telemetry S] [--stay] [--runtime v8|wasm3] [--profile default|small] [--guard] [--trace]
+  [--board ${Object.keys(BOARDS).join('|')}]
 stdin commands: sub FILTER QOS | unsub FILTER | pub TOPIC QOS RETAIN PAYLOAD...
   | wait MS | drop | disconnect | connect | fault NAME | quit
 faults (with --modem): ${FAULTS.join(', ')}`;
@@ -44,6 +48,8 @@ interface Args {
   apPassword?: string;
   /** PEM text of --ca FILE: the host's CA slot 0, and the emulated modem's CA. */
   ca?: string;
+  /** --board: the image runs inside the emulator of that board's CPU. */
+  board?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -100,9 +106,19 @@ function parseArgs(argv: string[]): Args {
       case '--wifi-password': a.config.wifi_password = value(i++); break;
       case '--ap-ssid': a.apSsid = value(i++); break;
       case '--ap-password': a.apPassword = value(i++); break;
+      case '--board': a.board = value(i++); break;
       case '-h': case '--help': process.stdout.write(USAGE + '\n'); process.exit(0);
       default: fail(`unknown argument ${k}`);
     }
+  }
+  if (a.board !== undefined) {
+    if (!isBoardName(a.board)) {
+      emit({ event: 'error', code: 'bad-argument', message: `--board ${a.board}: want one of ${Object.keys(BOARDS).join(', ')}` });
+      process.exit(2);
+    }
+    // a board reaches the network through its modem UART only
+    if (a.modem === 'none') a.modem = 'sim800';
+    if (a.runtime !== 'v8' || a.guard || a.profile !== 'default') fail('--runtime, --guard and --profile do not apply to --board (the board fixes its engine and profile)');
   }
   if (!['none', 'sim800', 'sim900', 'esp-at'].includes(a.modem)) fail(`--modem ${a.modem}: want none, sim800, sim900 or esp-at`);
   if (a.modem === 'esp-at') {
@@ -179,6 +195,8 @@ async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'modem') return modemMain(argv.slice(1));
   if (argv[0] !== 'sim') fail(argv[0] === undefined ? 'missing command' : `unknown command ${argv[0]}`);
   const args = parseArgs(argv.slice(1));
+  // a board's tools and image first: nothing is started for a board that cannot run
+  const board = args.board !== undefined ? await prepareBoard(args.board as keyof typeof BOARDS) : undefined;
   let broker: EmbeddedBroker | undefined;
   let url = args.broker;
   if (url === undefined) {
@@ -186,6 +204,7 @@ async function main(argv: string[]): Promise<void> {
     url = broker.url;
     emit({ event: 'broker', url, wsUrl: broker.wsUrl });
   }
+  if (board !== undefined) return boardMain(args, board, url, broker);
   const t0 = Date.now();
   let modem: ModemEmulator | undefined;
   if (args.modem !== 'none') {
@@ -287,6 +306,61 @@ async function main(argv: string[]): Promise<void> {
     }
   }
   // --stay: keep running after the end of input, until Ctrl-C / SIGTERM
+  if (!args.stay) await finish(true);
+}
+
+/** `atmqtt sim --board NAME`: the same commands and events, the image inside its CPU's emulator. */
+async function prepareBoard(name: keyof typeof BOARDS): Promise<BoardEmulator> {
+  let board: BoardEmulator;
+  try {
+    board = await loadBoard(name);
+  } catch (e) {
+    emit({ event: 'error', code: 'internal', message: `--board ${name}: cannot load its description: ${(e as Error).message}` });
+    process.exit(1);
+  }
+  const missing = missingTools(board);
+  if (missing) { emit({ event: 'error', code: 'missing-tool', message: missing }); process.exit(2); }
+  const built = ensureBuilt(board, (s) => process.stderr.write(`${s}\n`));
+  if (built) { emit({ event: 'error', code: 'build-failed', message: built }); process.exit(1); }
+  return board;
+}
+
+async function boardMain(args: Args, board: BoardEmulator, url: string, broker: EmbeddedBroker | undefined): Promise<void> {
+  const run = new BoardRun({
+    board, modem: args.modem as ModemKind, config: { ...args.config, url }, trace: args.trace,
+    rxFifo: args.rxFifo, ca: args.ca, apSsid: args.apSsid, apPassword: args.apPassword,
+    emit, eventLine, messageEvent,
+  });
+  await run.start();
+  const finish = async (drain: boolean): Promise<never> => {
+    await run.finish(drain);
+    await broker?.close();
+    process.exit(process.exitCode ?? 0);
+  };
+  process.on('SIGINT', () => void finish(false));
+  process.on('SIGTERM', () => void finish(false));
+  const rl = readline.createInterface({ input: process.stdin, terminal: false });
+  for await (const raw of rl) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const [cmd, ...rest] = line.split(/\s+/);
+    switch (cmd) {
+      // the board's console takes these as they are (board/CONSOLE.md)
+      case 'sub': case 'unsub': case 'pub': case 'disconnect': case 'connect': case 'stats': run.send(line); break;
+      case 'wait': await sleep(Number(rest[0] ?? 0)); break;
+      case 'drop': run.modem.fault('pdp-deact'); break;
+      case 'fault':
+        try {
+          run.modem.fault(rest[0] ?? '');
+          emit({ event: 'fault', name: rest[0] });
+        } catch (e) {
+          emit({ event: 'error', code: 'bad-argument', message: String(e) });
+        }
+        break;
+      case 'quit': await finish(false); break;
+      default: emit({ event: 'error', code: 'bad-argument', message: `unknown command ${cmd}` });
+    }
+  }
   if (!args.stay) await finish(true);
 }
 

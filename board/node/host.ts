@@ -19,6 +19,26 @@ export type HostEvent =
   | { event: 'published'; topic: string; qos: number; packetId: number }
   | { event: 'error'; code: string; message: string; detail: number; reason?: string };
 
+/** The host event of one `event` import call (board/ABI.md); text is its
+ * bytes as UTF-8, null when it has none. Boards' consoles (sim/board)
+ * decode their `E` lines with it too. */
+export function decodeEvent(kind: number, a: number, b: number, text: string | null): HostEvent | null {
+  switch (kind) {
+    case EVENT.connected: return { event: 'connected', sessionPresent: a === 1 };
+    case EVENT.disconnected: return { event: 'disconnected', reason: a === 0 ? 'requested' : errorName(a) };
+    case EVENT.subscribed: return { event: 'subscribed', filter: text ?? '', granted: b, packetId: a };
+    case EVENT.unsubscribed: return { event: 'unsubscribed', filter: text, packetId: a };
+    case EVENT.published: return { event: 'published', topic: text ?? '', qos: b, packetId: a };
+    case EVENT.error: {
+      const t = text ?? (ERROR_TEXT[a] ?? errorName(a));
+      const e: HostEvent = { event: 'error', code: errorName(a), message: b !== 0 ? `${t}: ${b}` : t, detail: b };
+      if (a === -15 && CONNACK_NAMES[b]) e.reason = CONNACK_NAMES[b];
+      return e;
+    }
+  }
+  return null;
+}
+
 export interface Message {
   topic: string;
   payload: Buffer;
@@ -160,20 +180,8 @@ export class NodeHost {
   private onEvent(kind: number, a: number, b: number, p: number, n: number): void {
     const cb = this.opts.onEvent;
     if (!cb) return;
-    switch (kind) {
-      case EVENT.connected: cb({ event: 'connected', sessionPresent: a === 1 }); break;
-      case EVENT.disconnected: cb({ event: 'disconnected', reason: a === 0 ? 'requested' : errorName(a) }); break;
-      case EVENT.subscribed: cb({ event: 'subscribed', filter: this.text(p, n), granted: b, packetId: a }); break;
-      case EVENT.unsubscribed: cb({ event: 'unsubscribed', filter: n > 0 ? this.text(p, n) : null, packetId: a }); break;
-      case EVENT.published: cb({ event: 'published', topic: this.text(p, n), qos: b, packetId: a }); break;
-      case EVENT.error: {
-        const text = n > 0 ? this.text(p, n) : (ERROR_TEXT[a] ?? errorName(a));
-        const e: HostEvent = { event: 'error', code: errorName(a), message: b !== 0 ? `${text}: ${b}` : text, detail: b };
-        if (a === -15 && CONNACK_NAMES[b]) e.reason = CONNACK_NAMES[b];
-        cb(e);
-        break;
-      }
-    }
+    const e = decodeEvent(kind, a, b, n > 0 ? this.text(p, n) : null);
+    if (e) cb(e);
   }
 
   /** Cuts every link at once, as a lost network would: no DISCONNECT. */
