@@ -7,6 +7,7 @@ import { startBroker, type EmbeddedBroker } from './broker.ts';
 import { PROFILES, isProfileName, logExpander, type ProfileName } from './profile.ts';
 import { createModem, traceLog, FAULTS, type ModemEmulator, type ModemKind } from './modem/index.ts';
 import { runModemServer } from './modem-server.ts';
+import { feedReadings } from './sensor.ts';
 import { BOARDS, isBoardName, loadBoard } from './board/index.ts';
 import { BoardRun, ensureBuilt, missingTools } from './board/run.ts';
 import type { BoardEmulator } from './board/types.ts';
@@ -298,8 +299,11 @@ async function main(argv: string[]): Promise<void> {
     process.exit(2);
   }
   host.start();
+  // the telemetry app's readings, from a simulated sensor
+  const feed = Number(args.config.telemetry_s ?? 0) > 0 ? feedReadings(host) : undefined;
 
   const finish = async (drain: boolean): Promise<never> => {
+    if (feed) clearInterval(feed);
     if (drain) {
       // finish outstanding QoS 1/2 flows, bounded
       const until = Date.now() + 15000;
