@@ -8,6 +8,7 @@ import { PROFILES, isProfileName, logExpander, type ProfileName } from './profil
 import { createModem, traceLog, FAULTS, type ModemEmulator, type ModemKind } from './modem/index.ts';
 import { runModemServer } from './modem-server.ts';
 import { feedReadings } from './sensor.ts';
+import { runDemo } from './demo.ts';
 import { BOARDS, isBoardName, loadBoard } from './board/index.ts';
 import { BoardRun, ensureBuilt, missingTools } from './board/run.ts';
 import type { BoardEmulator } from './board/types.ts';
@@ -179,7 +180,14 @@ const TOP_USAGE = `usage: atmqtt COMMAND [flags]   (atmqtt COMMAND --help for ea
   sim      run the firmware against a broker: on the desktop (V8 or wasm3), through an
            emulated modem, or inside the emulator of a board's CPU (--board)
   modem    serve an emulated AT modem over TCP, for a host outside this process
-  broker   run the embedded broker (aedes): MQTT over TCP and over WebSocket (/mqtt)`;
+  broker   run the embedded broker (aedes): MQTT over TCP and over WebSocket (/mqtt)
+  demo     what npm start runs: the broker, three simulated devices and the live dashboard`;
+
+const DEMO_USAGE = `usage: atmqtt demo [--broker URL [--broker-ws ws://host:port/path]] [--port N (8000)]
+  [--telemetry S (2)] [--keepalive S (10)] [--trace]
+  Starts the embedded broker (or uses --broker), three simulated devices on emulated
+  SIM800, SIM900 (mqtt://) and ESP-AT (ws://) modems running the telemetry app, and
+  serves the dashboard page; its URL is the first line printed. Ctrl-C stops everything.`;
 
 const MODEM_USAGE = `usage: atmqtt modem --modem sim800|sim900|esp-at [--listen PORT] [--baud N]
   [--apn A] [--ssid S] [--wifi-password W] [--ca FILE] [--trace]
@@ -233,6 +241,28 @@ async function modemMain(argv: string[]): Promise<void> {
   });
 }
 
+/** `atmqtt demo ...` */
+async function demoMain(argv: string[]): Promise<void> {
+  const f = flags(argv, DEMO_USAGE, ['--broker', '--broker-ws', '--port', '--telemetry', '--keepalive'], ['--trace']);
+  const num = (k: string, dflt: number, lo: number, hi: number): number => {
+    const v = f.get(k);
+    if (v === undefined) return dflt;
+    if (!/^\d+$/.test(v) || Number(v) < lo || Number(v) > hi) { emit({ event: 'error', code: 'bad-argument', message: `${k} wants a number ${lo}..${hi}, got ${v}` }); process.exit(2); }
+    return Number(v);
+  };
+  const broker = f.get('--broker');
+  if (broker !== undefined && !/^(mqtt|ws):\/\//.test(broker)) { emit({ event: 'error', code: 'bad-argument', message: `--broker ${broker}: want mqtt://host:port or ws://host:port/path` }); process.exit(2); }
+  if (broker?.startsWith('mqtt') && f.get('--broker-ws') === undefined) { emit({ event: 'error', code: 'bad-argument', message: '--broker mqtt://… needs --broker-ws ws://host:port/path for the page' }); process.exit(2); }
+  const stop = await runDemo({
+    broker, brokerWs: f.get('--broker-ws'), port: num('--port', 8000, 0, 65535),
+    telemetryS: num('--telemetry', 2, 1, 86400), keepaliveS: num('--keepalive', 10, 2, 65535),
+    trace: f.has('--trace'), out: (line) => process.stdout.write(line + '\n'),
+  });
+  const end = (): void => { void stop().then(() => process.exit(0)); };
+  process.on('SIGINT', end);
+  process.on('SIGTERM', end);
+}
+
 /** `atmqtt broker ...`: the embedded broker alone, until Ctrl-C. */
 async function brokerMain(argv: string[]): Promise<void> {
   const f = flags(argv, BROKER_USAGE, ['--port', '--ws-port']);
@@ -248,6 +278,7 @@ async function main(argv: string[]): Promise<void> {
   if (argv[0] === '-h' || argv[0] === '--help' || argv[0] === 'help') { process.stdout.write(TOP_USAGE + '\n'); process.exit(0); }
   if (argv[0] === 'modem') return modemMain(argv.slice(1));
   if (argv[0] === 'broker') return brokerMain(argv.slice(1));
+  if (argv[0] === 'demo') return demoMain(argv.slice(1));
   if (argv[0] !== 'sim') {
     emit({ event: 'error', code: 'bad-argument', message: argv[0] === undefined ? 'missing command' : `unknown command ${argv[0]}` });
     process.stderr.write(TOP_USAGE + '\n');
