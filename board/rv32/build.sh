@@ -9,7 +9,8 @@
 # wasm3's C sources are never in this repository: board/core/fetch-wasm3.sh.
 # env: PROFILE (default | small), HEAP (d_m3FixedHeap bytes), RAM_CAP
 #      (204800), STACK (C stack, bytes), WASM_STACK (wasm3 stack), OUT
-#      (build/rv32), EXTRA_CFLAGS (test builds, e.g. -DBOARD_MEMORY_LIMIT=...)
+#      (build/rv32), WASM (another module of the profile, for test builds),
+#      MEMORY_LIMIT (linear memory; the profile's budget), EXTRA_CFLAGS
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -26,15 +27,19 @@ case "$profile" in
   *) echo "rv32 build: PROFILE default or small" >&2; exit 2 ;;
 esac
 [ -f "$wasm" ] || { echo "rv32 build: $wasm missing: run npm run build:fw (build:small)" >&2; exit 1; }
-heap="${HEAP:-122880}"
+wasm="${WASM:-$wasm}"
+limit="${MEMORY_LIMIT:-$limit}"
+# a session needs 128,732 B (default module; small: 104,796): 16 KiB over that
+heap="${HEAP:-147456}"
 ram_cap="${RAM_CAP:-204800}"
-stack="${STACK:-16384}"
+stack="${STACK:-12288}"   # high-water 4,804 B in a session
 wasm_stack="${WASM_STACK:-4096}"
 out="${OUT:-build/rv32}"
 arch="-march=rv32imc -mabi=ilp32"
-# ESP-IDF's defaults for wasm3 on small cores, see /work/shared/reference
+# wasm3 knobs for small cores (as board/posix/heap-search.sh, with room for
+# the default module's larger functions)
 knobs="-Dd_m3MaxFunctionStackHeight=128 -Dd_m3CodePageAlignSize=1024 -Dd_m3VerboseErrorMessages=0
-  -Dd_m3LogOutput=0 -Dd_m3HasFloat=0 -Dd_m3NoFloatDynamic=0 -Dd_m3FixedHeap=$heap"
+  -Dd_m3LogOutput=0 -Dd_m3HasFloat=0 -Dd_m3NoFloatDynamic=0"
 common="$arch --specs=picolibc.specs -O2 -ffunction-sections -fdata-sections -g"
 
 mkdir -p "$out/obj"
@@ -44,9 +49,11 @@ flags="$common $knobs"
 [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$flags" ] || rm -f "$out"/obj/m3_*.o
 for c in "$src"/m3_*.c; do
   o="$out/obj/$(basename "${c%.c}").o"
-  [ "$o" -nt "$c" ] || $cc $common $knobs -std=gnu11 -w -I"$src" -c "$c" -o "$o"
+  [ "$o" -nt "$c" ] || [ "$c" = "$src/m3_core.c" ] || $cc $common $knobs -std=gnu11 -w -I"$src" -c "$c" -o "$o"
 done
 echo "$flags" > "$stamp"
+# the fixed heap is in m3_core.c alone
+$cc $common $knobs -Dd_m3FixedHeap="$heap" -std=gnu11 -w -I"$src" -c "$src/m3_core.c" -o "$out/obj/m3_core.o"
 
 # the HAL reads CSRs: binutils 2.40 wants Zicsr named (not in -march for the
 # link, where it would leave picolibc's rv32im multilib for the rv64 one)
@@ -61,7 +68,7 @@ __stack_size = $stack;
 INCLUDE picolibc.ld
 EOF
 python3 board/posix/mkimage.py "$wasm" "$out/atmqtt.img" --c-array "$out/image.c" >/dev/null
-$cc $common $knobs ${EXTRA_CFLAGS:-} -std=c99 -Wall -Wextra -I"$src" -Iboard/core -Iboard/rv32 \
+$cc $common $knobs -Dd_m3FixedHeap="$heap" ${EXTRA_CFLAGS:-} -std=c99 -Wall -Wextra -I"$src" -Iboard/core -Iboard/rv32 \
   -DBOARD_MEMORY_LIMIT="$limit" -DBOARD_WASM_STACK="$wasm_stack" -DBOARD_HEAP_CAP="$heap" \
   -o "$out/atmqtt-rv32.elf" \
   board/rv32/main.c board/core/atmqtt_host.c "$out/obj/hal_rv32.o" "$out/image.c" "$out"/obj/m3_*.o \
@@ -69,4 +76,4 @@ $cc $common $knobs ${EXTRA_CFLAGS:-} -std=c99 -Wall -Wextra -I"$src" -Iboard/cor
   -T "$out/memory.ld" \
   -Wl,-Map="$out/atmqtt-rv32.map"
 riscv64-unknown-elf-size "$out/atmqtt-rv32.elf"
-echo "# rv32 build: profile $profile ($wasm), d_m3FixedHeap=$heap, RAM cap $ram_cap, C stack $stack, wasm3 stack $wasm_stack"
+echo "# rv32 build: profile $profile ($wasm), memory limit $limit, d_m3FixedHeap=$heap, RAM cap $ram_cap, C stack $stack, wasm3 stack $wasm_stack"
