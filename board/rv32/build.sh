@@ -29,7 +29,7 @@ esac
 [ -f "$wasm" ] || { echo "rv32 build: $wasm missing: run npm run build:fw (build:small)" >&2; exit 1; }
 wasm="${WASM:-$wasm}"
 limit="${MEMORY_LIMIT:-$limit}"
-# a session needs 128,732 B (default module; small: 104,796): 16 KiB over that
+# a session needs 130,636 B (default module; small: 105,548): 16 KiB over that
 heap="${HEAP:-147456}"
 ram_cap="${RAM_CAP:-204800}"
 stack="${STACK:-12288}"   # high-water 4,804 B in a session

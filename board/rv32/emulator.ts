@@ -2,9 +2,9 @@
 // on QEMU's riscv32 'virt' machine. The modem UART (virt's NS16550A) is a
 // raw TCP client of the modem port; the console is a PCI 16550 on QEMU's
 // stdio. Nothing else may reach stdout: no monitor, no display, no default
-// devices. RV32_ICOUNT=1 runs with -icount shift=auto so that the
-// instret counts in the console's `S` lines are instructions (without it
-// QEMU's instret follows the host clock).
+// devices. RV32_ICOUNT=1 runs with -icount shift=0 (one instruction, one
+// virtual ns) so that instret in the console's `S` lines counts
+// instructions; without it QEMU's instret follows the host clock.
 import type { BoardEmulator } from '../../sim/board/types.ts';
 
 export const board: BoardEmulator = {
@@ -27,7 +27,7 @@ export const board: BoardEmulator = {
       '-chardev', 'stdio,id=console,signal=off',
       '-device', 'pci-serial,chardev=console',
     ];
-    if (process.env.RV32_ICOUNT) args.push('-icount', 'shift=auto');
+    if (process.env.RV32_ICOUNT) args.push('-icount', 'shift=0');
     return { cmd: 'qemu-system-riscv32', args };
   },
   modemLink: 'raw',

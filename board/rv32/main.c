@@ -42,7 +42,7 @@ static int running, down;
 static uint32_t traps_seen;
 static char trap_text[160];
 static uint32_t steps;
-static uint64_t step_insn;
+static uint64_t step_insn, sleep_insn;
 
 /* ---- console output ---------------------------------------------------- */
 
@@ -166,11 +166,13 @@ static void cmd_cfg(char *rest)
 
 static void cmd_stats(void)
 {
-    outf("S heap_used=%lu heap_cap=%lu stack_used=%lu stack_size=%lu traps=%lu steps=%lu step_insn=%llu insn=%llu ms=%lu\n",
-         (unsigned long)(heap_high - heap_base), (unsigned long)BOARD_HEAP_CAP,
+    outf("S state=%ld pending=%ld stack_max=%lu stack_size=%lu heap_used=%lu heap_cap=%lu traps=%lu"
+         " steps=%lu step_insn=%llu busy_insn=%llu ms=%lu\n",
+         (long)atmqtt_state(&core), (long)atmqtt_pending(&core),
          (unsigned long)board_stack_used(), (unsigned long)board_stack_size(),
-         (unsigned long)keep.traps, (unsigned long)steps, (unsigned long long)step_insn,
-         (unsigned long long)board_instret(), (unsigned long)hal_millis());
+         (unsigned long)(heap_high - heap_base), (unsigned long)BOARD_HEAP_CAP, (unsigned long)keep.traps,
+         (unsigned long)steps, (unsigned long long)step_insn, (unsigned long long)(board_instret() - sleep_insn),
+         (unsigned long)hal_millis());
 }
 
 static void command(char *line)
@@ -275,6 +277,10 @@ int main(void)
                 steps++;
             }
         }
-        if (!board_console_pending()) hal_sleep(ms);
+        if (!board_console_pending()) {
+            uint64_t i0 = board_instret();
+            hal_sleep(ms);
+            sleep_insn += board_instret() - i0;
+        }
     }
 }

@@ -90,7 +90,7 @@ describe('rv32-qemu board image', { skip }, () => {
       await board.waitFor(/^E 1 0 0 -$/, 60000);
       const st = await board.stats();
       assert.equal(st.traps, 0);
-      assert.ok(st.stack_used > 0 && st.stack_used < st.stack_size, `stack ${st.stack_used} of ${st.stack_size}`);
+      assert.ok(st.stack_max > 0 && st.stack_max < st.stack_size, `stack ${st.stack_max} of ${st.stack_size}`);
       assert.ok(st.heap_used > 0 && st.heap_used <= st.heap_cap);
       assert.equal(board.count(/^T /), 0);
     } finally {
