@@ -26,6 +26,7 @@ command -v avr-gcc >/dev/null || need+=(gcc-avr binutils-avr avr-libc)
 command -v simavr >/dev/null || need+=(simavr)
 [ -f /usr/include/simavr/sim_avr.h ] || need+=(libsimavr-dev libelf-dev pkg-config)
 command -v qemu-system-xtensa >/dev/null || need+=(qemu-system-misc)
+command -v qemu-system-riscv32 >/dev/null || need+=(qemu-system-misc)
 command -v riscv64-unknown-elf-gcc >/dev/null || need+=(gcc-riscv64-unknown-elf)
 [ -d /usr/lib/picolibc/riscv64-unknown-elf ] || need+=(picolibc-riscv64-unknown-elf)
 [ ${#need[@]} -eq 0 ] && exit 0
