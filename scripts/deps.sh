@@ -29,6 +29,8 @@ command -v qemu-system-xtensa >/dev/null || need+=(qemu-system-misc)
 command -v qemu-system-riscv32 >/dev/null || need+=(qemu-system-misc)
 command -v riscv64-unknown-elf-gcc >/dev/null || need+=(gcc-riscv64-unknown-elf)
 [ -d /usr/lib/picolibc/riscv64-unknown-elf ] || need+=(picolibc-riscv64-unknown-elf)
+# the dashboard's tests drive Debian's Chromium (playwright-core, no browser download)
+command -v chromium >/dev/null || need+=(chromium fonts-dejavu-core)
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
