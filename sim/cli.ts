@@ -20,7 +20,7 @@ const USAGE = `usage: atmqtt sim [--broker mqtt://host:port | mqtts://host:port 
   [--ap-ssid S] [--ap-password W]
   [--username U] [--password P] [--keepalive S] [--clean|--no-clean]
   [--will-topic T --will-payload P --will-qos N --will-retain]
-  [--telemetry S] [--stay] [--runtime v8|wasm3] [--profile default|small] [--guard] [--trace]
+  [--telemetry S] [--stay] [--runtime v8|wasm3] [--profile default|small] [--guard] [--trace] [--show-secrets]
   [--board ${Object.keys(BOARDS).join('|')}]
 stdin commands: sub FILTER QOS | unsub FILTER | pub TOPIC QOS RETAIN PAYLOAD...
   | wait MS | drop | disconnect | connect | fault NAME | quit
@@ -52,10 +52,19 @@ interface Args {
   ca?: string;
   /** --board: the image runs inside the emulator of that board's CPU. */
   board?: string;
+  /** --show-secrets: passwords in traces as they are (for debugging) */
+  showSecrets: boolean;
+}
+
+/** What traces must not show, unless --show-secrets. */
+function secretsOf(a: Args): string[] {
+  if (a.showSecrets) return [];
+  const c = a.config;
+  return [c.password, c.apn_password, c.wifi_password, a.apPassword].filter((x): x is string => typeof x === 'string' && x.length > 0);
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { modem: 'none', trace: false, stay: false, runtime: 'v8', guard: false, profile: 'default', config: {} };
+  const a: Args = { modem: 'none', trace: false, stay: false, runtime: 'v8', guard: false, profile: 'default', config: {}, showSecrets: false };
   const value = (i: number): string => {
     const v = argv[i + 1];
     if (v === undefined) fail(`${argv[i]} needs a value`);
@@ -85,6 +94,7 @@ function parseArgs(argv: string[]): Args {
       case '--will-retain': a.config.will_retain = true; break;
       case '--telemetry': a.config.telemetry_s = int(i++, 0, 86400); break;
       case '--trace': a.trace = true; break;
+      case '--show-secrets': a.showSecrets = true; break;
       case '--stay': a.stay = true; break;
       case '--guard': a.guard = true; break;
       case '--profile': {
@@ -305,7 +315,7 @@ async function main(argv: string[]): Promise<void> {
       apn: String(args.config.apn ?? ''),
       ssid: args.apSsid ?? String(args.config.ssid ?? ''),
       wifiPassword: args.apPassword ?? String(args.config.wifi_password ?? ''),
-      log: args.trace ? traceLog((line) => process.stderr.write(line + '\n')) : undefined,
+      log: args.trace ? traceLog((line) => process.stderr.write(line + '\n'), undefined, secretsOf(args)) : undefined,
       ca: args.ca,
     });
   }
@@ -422,7 +432,7 @@ async function boardMain(args: Args, board: BoardEmulator, url: string, broker: 
   const run = new BoardRun({
     board, modem: args.modem as ModemKind, config: { ...args.config, url }, trace: args.trace,
     rxFifo: args.rxFifo, ca: args.ca, apSsid: args.apSsid, apPassword: args.apPassword,
-    emit, eventLine, messageEvent,
+    secrets: secretsOf(args), emit, eventLine, messageEvent,
   });
   await run.start();
   const finish = async (drain: boolean): Promise<never> => {

@@ -50,7 +50,7 @@ export async function runDemo(o: DemoOptions): Promise<() => Promise<void>> {
     const url = ws && broker ? broker.wsUrl : tcpUrl!;
     const emu = createModem({
       kind, baud: 115200, apn: 'internet', ssid: 'atmqtt-wifi', wifiPassword: 'atmqtt-pass', seed: i + 1,
-      log: o.trace ? traceLog((line) => process.stderr.write(`${id} ${line}\n`)) : undefined,
+      log: o.trace ? traceLog((line) => process.stderr.write(`${id} ${line}\n`), undefined, ['atmqtt-pass']) : undefined,
     });
     const config: Config = {
       url, client_id: id, link: kind, baud: 115200, keepalive: o.keepaliveS, telemetry_s: o.telemetryS,

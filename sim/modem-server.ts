@@ -62,7 +62,8 @@ export async function runModemServer(o: ModemServerOptions): Promise<void> {
     apn: o.apn ?? '',
     ...(o.ssid !== undefined ? { ssid: o.ssid } : {}),
     ...(o.wifiPassword !== undefined ? { wifiPassword: o.wifiPassword } : {}),
-    log: o.trace ? traceLog((line) => process.stderr.write(line + '\n')) : undefined,
+    // the module's Wi-Fi password stays out of the trace
+    log: o.trace ? traceLog((line) => process.stderr.write(line + '\n'), undefined, o.wifiPassword ? [o.wifiPassword] : []) : undefined,
     ...(o.caFile !== undefined ? { ca: readCa(o.caFile) } : {}),
     ...(o.ssl !== undefined ? { ssl: o.ssl } : {}),
   });

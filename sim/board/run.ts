@@ -26,6 +26,8 @@ export interface BoardRunOptions {
   ca?: string;
   apSsid?: string;
   apPassword?: string;
+  /** masked in the UART trace */
+  secrets: string[];
   emit(o: object): void;
   /** the same JSON shapes as `atmqtt sim` on the desktop */
   eventLine(e: HostEvent): object;
@@ -107,7 +109,7 @@ export class BoardRun {
       apn: String(o.config.apn ?? ''),
       ssid: o.apSsid ?? String(o.config.ssid ?? ''),
       wifiPassword: o.apPassword ?? String(o.config.wifi_password ?? ''),
-      log: o.trace ? traceLog((line) => process.stderr.write(line + '\n')) : undefined,
+      log: o.trace ? traceLog((line) => process.stderr.write(line + '\n'), undefined, o.secrets) : undefined,
       ca: o.ca,
     });
   }
