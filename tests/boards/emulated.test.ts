@@ -12,6 +12,9 @@ import { downTopic, payloadList, runStream, streamProblems, type ModemKind } fro
 import { BOARDS, type BoardName } from '../../sim/board/index.ts';
 
 const N = 10;
+/** Short topics and a publish window inside the small profile's router (80 bytes) and outbox (8 records). */
+const short = (): string => `b/${Math.random().toString(36).slice(2, 8)}`;
+const WINDOW = 4;
 const QOSS = [0, 1, 2] as const;
 /** An emulated CPU is slower to boot than the desktop host; generous on a loaded 2-core machine. */
 const BRING_UP_MS = 45000;
@@ -34,7 +37,7 @@ for (const { board, modem } of runs) {
     test('power-on to CONNACK; QoS 0/1/2 × 10 both ways, exact; retained; will after fault drop, then back', { timeout: 120000 }, async (t) => {
       const s = new Scope(t);
       const broker = await s.broker('mosquitto');
-      const base = uniqueId(`board/${board}/${modem}`);
+      const base = short();
       const peer = await s.peer(broker.url);
       await peer.subscribe(`${base}/up/#`, 2);
       await peer.subscribe(`${base}/status`, 1);
@@ -51,7 +54,7 @@ for (const { board, modem } of runs) {
       assert.equal(ret.retain, true, 'retained flag on subscribe');
 
       // device → peer
-      for (const qos of QOSS) await publishWindowed(sim, `${base}/up/${qos}`, qos, payloadList(`u${qos}`, N), 30000);
+      for (const qos of QOSS) await publishWindowed(sim, `${base}/up/${qos}`, qos, payloadList(`u${qos}`, N), 30000, WINDOW);
       for (const qos of QOSS) await peer.waitForMessages(`${base}/up/${qos}`, N, 15000);
       // peer → device
       for (const qos of QOSS) for (const p of payloadList(`d${qos}`, N)) await peer.publish(`${base}/down/${qos}`, p, qos);
@@ -82,13 +85,13 @@ for (const { board, modem } of runs) {
       test('fault reboot in the middle of a QoS 1/2 stream both ways: nothing lost, QoS 2 once', { timeout: 150000 }, async (t) => {
         const s = new Scope(t);
         const broker = await s.broker('mosquitto');
-        const base = uniqueId(`board/${board}/reboot`);
+        const base = short();
         const peer = await s.peer(broker.url);
         await peer.subscribe(`${base}/up/#`, 2);
         const { sim } = await boardDevice(s, board, modem, broker.url, ['--client-id', uniqueId(`r-${board}`), '--no-clean']);
         sim.sendAll([`sub ${downTopic(base, 1)} 1`, `sub ${downTopic(base, 2)} 2`]);
         await sim.waitForCount(is.subscribed(), 2, 15000);
-        const plan = { base, n: 8, intervalMs: 400, faultAt: 4, fault: 'reboot', settleMs: 60000 };
+        const plan = { base, n: 6, intervalMs: 400, faultAt: 3, fault: 'reboot', settleMs: 60000 }; // within the small outbox
         const out = await runStream(sim, peer, plan, 0);
         await sleep(1000);
         assert.deepEqual(streamProblems(sim, peer, plan, 0), [], sim.describe());
