@@ -7,6 +7,7 @@
 #define INT_TIMER (1u << 6)  /* CCOMPARE0 */
 
 static uint32_t hz, cycles_per_ms, last, rest, ms;
+static uint64_t idle;
 
 void clock_init(void)
 {
@@ -34,16 +35,20 @@ uint32_t clock_millis(void)
 
 void clock_idle(uint32_t wait_ms)
 {
-    uint32_t c;
+    uint32_t c, t0;
     if (wait_ms == 0) return;
     if (wait_ms > 1000u) wait_ms = 1000u;
     uart_poll();
     if (uart_rx_count() > 0) return;
-    c = ccount() + wait_ms * cycles_per_ms;
+    t0 = ccount();
+    c = t0 + wait_ms * cycles_per_ms;
     __asm__ volatile("wsr %0, ccompare0; rsync" :: "r"(c));
     uart_rx_irq(1);
     /* the handler (start.S) clears INTENABLE; waiti sets PS.INTLEVEL 0 */
     __asm__ volatile("wsr %0, intenable; rsync; waiti 0" :: "r"(INT_UART | INT_TIMER) : "memory");
     __asm__ volatile("rsil %0, 15" : "=r"(c));
     uart_rx_irq(0);
+    idle += ccount() - t0;
 }
+
+uint64_t clock_idle_cycles(void) { return idle; }

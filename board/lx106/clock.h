@@ -21,5 +21,7 @@ uint32_t clock_millis(void);
 /* sleeps the core for up to ms (at most one timer period; the UART wakes
  * it earlier when a byte arrives) */
 void     clock_idle(uint32_t ms);
+/* cycles spent in clock_idle since start */
+uint64_t clock_idle_cycles(void);
 
 #endif

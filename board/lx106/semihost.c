@@ -20,12 +20,17 @@ int32_t sh_write(int32_t fd, const void *p, int32_t len)
     return simcall(SYS_WRITE, fd, (int32_t)(uintptr_t)p, len);
 }
 
+int sh_stdin_ready(void)
+{
+    /* a zero timeout: a poll, never a wait */
+    static const uint32_t tv[2] = { 0, 0 };
+    return simcall(SYS_SELECT_ONE, 0, SELECT_READ, (int32_t)(uintptr_t)tv) > 0;
+}
+
 int32_t sh_read_nb(void *p, int32_t max)
 {
-    /* a zero timeout: poll stdin, then read only what is there */
-    static const uint32_t tv[2] = { 0, 0 };
     int32_t n;
-    if (simcall(SYS_SELECT_ONE, 0, SELECT_READ, (int32_t)(uintptr_t)tv) <= 0) return 0;
+    if (!sh_stdin_ready()) return 0;
     n = simcall(SYS_READ, 0, (int32_t)(uintptr_t)p, max);
     return n > 0 ? n : 0;
 }

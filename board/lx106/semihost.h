@@ -8,6 +8,8 @@
 
 /* bytes written to the host's fd (1 stdout, 2 stderr), or -1 */
 int32_t sh_write(int32_t fd, const void *p, int32_t len);
+/* 1 when stdin has bytes (or is at its end) */
+int sh_stdin_ready(void);
 /* bytes read from stdin, 0 when none are waiting (never blocks) */
 int32_t sh_read_nb(void *p, int32_t max);
 /* ends QEMU with this exit status */
