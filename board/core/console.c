@@ -232,7 +232,7 @@ static void cmd_stats(void)
         for (i = 0; i < 7; i++) stat(names[i], atmqtt_counter(core, i));
     }
     if (console_stats_hook) {
-        char b[96];
+        char b[CONSOLE_STATS_BYTES];
         out(b, console_stats_hook(b, (int)sizeof b));
     }
     outc('\n');
