@@ -21,7 +21,7 @@ static uint64_t step_cycles, all_cycles;
 static int stats(char *out, int max)
 {
     extern uint8_t _data_start[], _stack_bottom[];
-    char b[160]; /* 8 keys of at most 20 bytes; cut to max below */
+    char b[160]; /* 8 keys of at most 20 bytes; cut to max below (console.c: CONSOLE_STATS_BYTES) */
     int k = 0;
     uint32_t now = ccount();
     all_cycles += now - last_ccount;
