@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests use, when it is missing: pywasm3 from PyPI (the
 # wasm3 interpreter) and, from Debian, Mosquitto (a real broker to test
-# against), wabt (wasm-validate, wat2wasm), a C compiler and the ESP8266 and
-# AVR cross compilers.
+# against), wabt (wasm-validate, wat2wasm, wasm2c), a C compiler, the ESP8266
+# and AVR cross compilers, and simavr + libsimavr-dev (the AVR emulator).
 set -euo pipefail
 # wasm3 0.5.0, the interpreter the boards run, from PyPI (built from its sdist)
 if ! python3 -c 'import wasm3' 2>/dev/null; then
@@ -21,6 +21,10 @@ command -v openssl >/dev/null || need+=(openssl)
 # cross compilers for the board size reports (ESP8266, ATmega1284P)
 command -v xtensa-lx106-elf-gcc >/dev/null || need+=(gcc-xtensa-lx106 binutils-xtensa-lx106 picolibc-xtensa-lx106-elf)
 command -v avr-gcc >/dev/null || need+=(gcc-avr binutils-avr avr-libc)
+# the ATmega1284P image runs in simavr through our harness on libsimavr
+command -v simavr >/dev/null || need+=(simavr)
+[ -f /usr/include/simavr/sim_avr.h ] || need+=(libsimavr-dev)
+command -v wasm2c >/dev/null || need+=(wabt)
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -7,7 +7,10 @@
 # land in build/avr/sizes.txt.
 # env: WASM (build/atmqtt-small.wasm), OUT (build/avr),
 #      MEMORY (linear memory bytes, 4096: the small profile's budget),
-#      CFLAGS_EXTRA (e.g. a test build's -D flags), CC (avr-gcc)
+#      CFLAGS_EXTRA (extra -D flags), CC (avr-gcc),
+#      POKE_AFTER=N: a TEST build whose N-th loop() stores past the linear
+#      memory (board/wasm2c/translate.py --poke-after), to see the trap,
+#      NO_HARNESS=1: skip the simavr harness
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -23,7 +26,7 @@ memory="${MEMORY:-4096}"
 mcu=atmega1284p
 rm -rf "$out" && mkdir -p "$out"
 t0=$(date +%s)
-bash board/wasm2c/build-c.sh "$wasm" "$out" >/dev/null
+bash board/wasm2c/build-c.sh "$wasm" "$out" ${POKE_AFTER:+--poke-after "$POKE_AFTER"} >/dev/null
 common=(-mmcu=$mcu -DF_CPU=16000000UL -Os -std=gnu99 -ffunction-sections -fdata-sections -mcall-prologues
   -DNDEBUG -DW2C_MEMORY_BYTES="${memory}u" -I"$out" -Iboard/wasm2c -Iboard/core ${CFLAGS_EXTRA:-})
 ours=(-Wall -Wextra)
@@ -42,7 +45,7 @@ if [ -s "$log" ]; then cat "$log" >&2; fi
 t1=$(date +%s)
 size="${prefix}size"
 {
-  echo "# avr build (wasm2c): $((t1 - t0)) s, module $wasm, linear memory $memory bytes"
+  echo "# avr build: $((t1 - t0)) s, module $wasm translated by wasm2c $(wasm2c --version) (ahead of time; no wasm3 interpreter), linear memory $memory bytes${POKE_AFTER:+, TEST build: loop() call $POKE_AFTER stores past it}"
   echo "# generated C: $(wc -c < "$out/atmqtt_w2c.c") bytes, $(wc -l < "$out/atmqtt_w2c.c") lines"
   echo "# module (objects):   $("$size" -t "$out/atmqtt_w2c.o" | awk 'END{print "text="$1" data="$2" bss="$3}')"
   echo "# runtime+core+console+hal: $("$size" -t "$out"/w2c_rt.o "$out"/atmqtt_aot.o "$out"/console.o "$out"/hal_avr.o | awk 'END{print "text="$1" data="$2" bss="$3}')"

@@ -27,16 +27,37 @@
 #define CONSOLE_BAUD 115200UL
 #define MODEM_RX_RING 512u  /* 44 ms of 115200 baud: a CIPRXGET answer while loop() runs */
 #define MODEM_TX_RING 128u
-#define CON_RX_RING   128u
-#define CON_TX_RING   128u
+#define CON_RX_RING   512u  /* a burst of pub lines while one loop() step runs (up to ~20 ms) */
+#define CON_TX_RING   256u  /* debug lines of one loop() step go out while the next runs */
 #define STACK_PAINT   0xC5u
 
 /* ---- rings: head written by the producer, tail by the consumer ---- */
 static volatile uint8_t m_rx[MODEM_RX_RING], m_tx[MODEM_TX_RING], c_rx[CON_RX_RING], c_tx[CON_TX_RING];
 static volatile uint16_t m_rx_head, m_rx_tail;
-static volatile uint8_t m_tx_head, m_tx_tail, c_rx_head, c_rx_tail, c_tx_head, c_tx_tail;
-static volatile uint16_t m_rx_lost;
+static volatile uint8_t m_tx_head, m_tx_tail, c_tx_head, c_tx_tail; /* 128/256-entry rings: 8-bit indices */
+static volatile uint16_t c_rx_head, c_rx_tail;
+static volatile uint16_t m_rx_lost, c_rx_lost;
 static volatile uint8_t m_tx_sent; /* a byte went out since TXC1 was last cleared */
+
+/* 16-bit ring indices shared with an ISR: read and written with
+ * interrupts off, or a torn half could be seen */
+static uint16_t get16(volatile uint16_t *p)
+{
+    uint16_t v;
+    uint8_t s = SREG;
+    cli();
+    v = *p;
+    SREG = s;
+    return v;
+}
+
+static void set16(volatile uint16_t *p, uint16_t v)
+{
+    uint8_t s = SREG;
+    cli();
+    *p = v;
+    SREG = s;
+}
 
 /* ---- time: Timer0 CTC at 1 kHz ---- */
 static volatile uint32_t ms_count;
@@ -86,9 +107,9 @@ int32_t hal_uart_write(const uint8_t *p, int32_t len)
 int32_t hal_uart_read(uint8_t *p, int32_t max)
 {
     int32_t n = 0;
-    uint16_t t = m_rx_tail;
-    while (n < max && t != m_rx_head) { p[n++] = m_rx[t]; t = (uint16_t)((t + 1u) % MODEM_RX_RING); }
-    m_rx_tail = t;
+    uint16_t t = m_rx_tail, h = get16(&m_rx_head);
+    while (n < max && t != h) { p[n++] = m_rx[t]; t = (uint16_t)((t + 1u) % MODEM_RX_RING); }
+    set16(&m_rx_tail, t);
     return n;
 }
 
@@ -123,8 +144,9 @@ void hal_uart_set_baud(int32_t baud)
 ISR(USART0_RX_vect)
 {
     uint8_t b = UDR0;
-    uint8_t next = (uint8_t)((c_rx_head + 1u) % CON_RX_RING);
+    uint16_t next = (uint16_t)((c_rx_head + 1u) % CON_RX_RING);
     if (next != c_rx_tail) { c_rx[c_rx_head] = b; c_rx_head = next; }
+    else c_rx_lost++;
 }
 
 ISR(USART0_UDRE_vect)
@@ -137,10 +159,9 @@ ISR(USART0_UDRE_vect)
 int32_t hal_console_read(uint8_t *p, int32_t max)
 {
     int32_t n = 0;
-    while (n < max && c_rx_tail != c_rx_head) {
-        p[n++] = c_rx[c_rx_tail];
-        c_rx_tail = (uint8_t)((c_rx_tail + 1u) % CON_RX_RING);
-    }
+    uint16_t t = c_rx_tail, h = get16(&c_rx_head);
+    while (n < max && t != h) { p[n++] = c_rx[t]; t = (uint16_t)((t + 1u) % CON_RX_RING); }
+    set16(&c_rx_tail, t);
     return n;
 }
 
@@ -209,15 +230,19 @@ void hal_event(int32_t kind, int32_t a, int32_t b, const uint8_t *p, int32_t len
 void hal_message(const uint8_t *topic, int32_t topic_len, const uint8_t *payload, int32_t payload_len, int32_t flags)
 { console_message(topic, topic_len, payload, payload_len, flags); }
 
-/* ---- sleep: idle mode, woken by the 1 ms tick and the UARTs ---- */
+/* ---- sleep: idle mode, woken by the 1 ms tick and the UARTs ----
+ * Returns early when modem bytes arrive (not when old ones wait: a module
+ * that is down, or reads in pieces, must not turn this into a busy loop) or
+ * a console byte waits. */
 void hal_sleep(uint32_t ms)
 {
     uint32_t t0 = hal_millis();
+    uint16_t seen = get16(&m_rx_head);
     set_sleep_mode(SLEEP_MODE_IDLE);
     for (;;) {
         wdt_reset();
         cli();
-        if (m_rx_head != m_rx_tail || c_rx_head != c_rx_tail || (uint32_t)(ms_count - t0) >= ms) { sei(); return; }
+        if (m_rx_head != seen || c_rx_head != c_rx_tail || (uint32_t)(ms_count - t0) >= ms) { sei(); return; }
         sleep_enable();
         sei();       /* the instruction after sei runs first: no wake-up lost */
         sleep_cpu();
@@ -240,21 +265,22 @@ static int stats(char *out, int max)
 {
     const uint8_t *p = &__heap_start;
     uint16_t statics = (uint16_t)((uintptr_t)&__heap_start - RAMSTART);
-    uint16_t used, k = 0;
-    char b[96];
+    uint16_t used;
+    int k = 0;
     while (p <= (const uint8_t *)RAMEND && *p == STACK_PAINT) p++;
     used = (uint16_t)(RAMEND + 1u - (uintptr_t)p);
-#define KV(key, v) do { memcpy(&b[k], " " key "=", sizeof(key) + 1); k = (uint16_t)(k + sizeof(key) + 1); \
-                        k = (uint16_t)(k + console_itoa((int32_t)(v), &b[k])); } while (0)
+    /* each pair is at most 1 + 15 + 1 + 11 bytes: stop before max */
+#define KV(key, v) do { if (k + (int)sizeof(key) + 13 > max) break; \
+                        out[k++] = ' '; memcpy(&out[k], key "=", sizeof(key)); k += (int)sizeof(key); \
+                        k += console_itoa((int32_t)(v), &out[k]); } while (0)
     KV("ram_static", statics);
     KV("stack_max", used);
     KV("ram_free", (int32_t)(RAMEND + 1u - RAMSTART) - statics - used);
     KV("steps", steps);
-    KV("modem_rx_lost", m_rx_lost);
+    KV("modem_rx_lost", get16(&m_rx_lost));
+    KV("console_rx_lost", get16(&c_rx_lost));
     KV("millis", hal_millis());
 #undef KV
-    if (k > max) k = (uint16_t)max;
-    memcpy(out, b, k);
     return k;
 }
 

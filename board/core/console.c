@@ -73,6 +73,7 @@ static void refuse(int32_t code, const char *text)
 void console_log(int32_t level, const char *text, int32_t len)
 {
     int32_t i;
+    if (level > CONSOLE_LOG_LEVEL) return;
     /* the cores report a trap as an error line "trap in EXPORT: WHAT" */
     if (level == 1 && len >= 8 && memcmp(text, "trap in ", 8) == 0) {
         outc('T');
@@ -82,8 +83,8 @@ void console_log(int32_t level, const char *text, int32_t len)
     }
     outc(' ');
     for (i = 0; i < len; i++) {
-        char c = text[i];
-        outc(c == '\n' || c == '\r' ? ' ' : c); /* one record a line */
+        uint8_t c = (uint8_t)text[i];
+        outc(c < 0x20 || c == 0x7f ? '.' : (char)c); /* one record a line, printable */
     }
     outc('\n');
 }

@@ -21,6 +21,13 @@
 #define CONSOLE_LINE_BYTES 320  /* longest command line (pub with a 256-byte payload) */
 #endif
 
+#ifndef CONSOLE_LOG_LEVEL
+#define CONSOLE_LOG_LEVEL 4     /* L lines above this level are not printed (4: all) */
+#endif
+#ifndef CONSOLE_STATS_BYTES
+#define CONSOLE_STATS_BYTES 160 /* the board's part of the S line */
+#endif
+
 /* core: the host core the commands drive; image/len: what atmqtt_start
  * gets on `start` (the wasm3 image, or NULL for a compiled-in module).
  * Prints the R line. */

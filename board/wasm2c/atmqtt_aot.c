@@ -37,15 +37,15 @@ static char *put_u(char *o, char *end, uint32_t v)
     return o;
 }
 
-/* a + b + c + d, then num when with_num */
+/* a + b + c, then num when with_num, then d */
 static void logs(int32_t level, const char *a, const char *b, const char *c2, const char *d, uint32_t num, int with_num)
 {
     char line[80], *o = line, *end = line + sizeof line;
     o = put_s(o, end, a);
     if (b) o = put_s(o, end, b);
     if (c2) o = put_s(o, end, c2);
-    if (d) o = put_s(o, end, d);
     if (with_num) o = put_u(o, end, num);
+    if (d) o = put_s(o, end, d);
     hal_log(level, line, (int32_t)(o - line));
 }
 

@@ -9,7 +9,8 @@
  * - USART0 (console) on stdin/stdout. Nothing else goes to stdout: simavr's
  *   own messages are moved to stderr.
  * CPU cost: on SIGUSR1 and at exit, one line on stderr:
- *   "cycles TOTAL busy AWAKE sim_ms MS" (AWAKE: cycles not in SLEEP).
+ *   "cycles TOTAL busy AWAKE sim_ms MS uart1_tx N uart1_rx N" (AWAKE: cycles
+ *   not in SLEEP; N: modem UART bytes each way).
  * usage: atmqtt-simavr --elf FILE --modem-port PORT [--seconds N] */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -51,7 +52,7 @@ static uint8_t modem_tx[4096];
 static size_t modem_tx_n;
 static uint8_t con_tx[4096];
 static size_t con_tx_n;
-static uint64_t busy_cycles;
+static uint64_t busy_cycles, uart1_tx, uart1_rx;
 static volatile sig_atomic_t want_report, want_stop;
 static int pin_level[8] = { -1, -1, -1, -1, -1, -1, -1, -1 };
 static uint32_t last_baud;
@@ -101,6 +102,7 @@ static void flush_console(void)
 static void on_modem_byte(avr_irq_t *irq, uint32_t v, void *p)
 {
     (void)irq; (void)p;
+    uart1_tx++;
     if (modem_tx_n == sizeof modem_tx) flush_modem_tx();
     modem_tx[modem_tx_n++] = (uint8_t)v;
 }
@@ -117,6 +119,7 @@ static void feed(rxq_t *q)
     while (!q->xoff && q->tail != q->head) {
         uint8_t b = q->buf[q->tail];
         q->tail = (q->tail + 1) % sizeof q->buf;
+        if (q == &modem_rx) uart1_rx++;
         avr_raise_irq(q->input, b); /* may raise XOFF (re-entering on_xoff) */
     }
 }
@@ -208,8 +211,9 @@ static uint64_t now_ns(void)
 
 static void report(const char *why)
 {
-    fprintf(stderr, "cycles %llu busy %llu sim_ms %llu (%s)\n", (unsigned long long)avr->cycle,
-            (unsigned long long)busy_cycles, (unsigned long long)(avr->cycle / (FREQ / 1000u)), why);
+    fprintf(stderr, "cycles %llu busy %llu sim_ms %llu uart1_tx %llu uart1_rx %llu (%s)\n", (unsigned long long)avr->cycle,
+            (unsigned long long)busy_cycles, (unsigned long long)(avr->cycle / (FREQ / 1000u)),
+            (unsigned long long)uart1_tx, (unsigned long long)uart1_rx, why);
 }
 
 static void on_signal(int s) { if (s == SIGUSR1) want_report = 1; else want_stop = 1; }
