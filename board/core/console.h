@@ -14,9 +14,6 @@
 #ifndef CONSOLE_CFG_BYTES
 #define CONSOLE_CFG_BYTES 256   /* all cfg values, 2 bytes of header each */
 #endif
-#ifndef CONSOLE_STATS_BYTES
-#define CONSOLE_STATS_BYTES 96  /* the board's own part of an S line */
-#endif
 #ifndef CONSOLE_LINE_BYTES
 #define CONSOLE_LINE_BYTES 320  /* longest command line (pub with a 256-byte payload) */
 #endif

@@ -40,7 +40,7 @@ bash board/wasm2c/build-c.sh "$wasm" "$out" ${POKE_AFTER:+--poke-after "$POKE_AF
 # call0 ABI (lx106 has no register windows); -mtext-section-literals keeps
 # each function's literals next to it, before its code in our script
 common=(--specs="$specs" -Os -ffunction-sections -fdata-sections -mtext-section-literals
-  -DNDEBUG -DW2C_MEMORY_BYTES="${memory}u" -DCONSOLE_STATS_BYTES=160 -I"$out" -Iboard/wasm2c -Iboard/core -I"$here" ${CFLAGS_EXTRA:-})
+  -DNDEBUG -DW2C_MEMORY_BYTES="${memory}u" -I"$out" -Iboard/wasm2c -Iboard/core -I"$here" ${CFLAGS_EXTRA:-})
 ours=(-std=c99 -Wall -Wextra)
 # generated code: its unused locals and discarded values are wasm2c's style
 gen=(-std=gnu99 -Wall -Wno-unused-variable -Wno-unused-parameter -Wno-unused-value -Wno-unused-but-set-variable -Wno-unused-function)
