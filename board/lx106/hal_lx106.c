@@ -31,13 +31,29 @@ void hal_uart_set_baud(int32_t baud) { uart_set_baud((uint32_t)baud); }
 /* ---- console: semihosting on QEMU's stdin/stdout ---- */
 int32_t hal_console_read(uint8_t *p, int32_t max) { return sh_read_nb(p, max); }
 
+/* console.c writes a record a few bytes at a time: gathered up to its
+ * newline, so that each line is one semihosting call (one write(2) of
+ * QEMU's) instead of one a byte */
+static uint8_t con_buf[256];
+static uint32_t con_len;
+
+static void con_flush(void)
+{
+    uint32_t done = 0;
+    while (done < con_len) {
+        int32_t n = sh_write(1, con_buf + done, (int32_t)(con_len - done));
+        if (n <= 0) break; /* stdout gone: drop, the board keeps running */
+        done += (uint32_t)n;
+    }
+    con_len = 0;
+}
+
 int32_t hal_console_write(const uint8_t *p, int32_t len)
 {
-    int32_t done = 0;
-    while (done < len) {
-        int32_t n = sh_write(1, p + done, len - done);
-        if (n <= 0) break; /* stdout gone: drop, the board keeps running */
-        done += n;
+    int32_t i;
+    for (i = 0; i < len; i++) {
+        con_buf[con_len++] = p[i];
+        if (p[i] == '\n' || con_len == sizeof con_buf) con_flush();
     }
     return len;
 }

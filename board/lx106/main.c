@@ -21,7 +21,7 @@ static uint64_t step_cycles, all_cycles;
 static int stats(char *out, int max)
 {
     extern uint8_t _data_start[], _stack_bottom[];
-    char b[160]; /* 8 keys of at most 20 bytes; cut to max below (console.c: CONSOLE_STATS_BYTES) */
+    char b[CONSOLE_STATS_BYTES + 24]; /* 9 keys of at most 20 bytes; cut to max below (console.c: CONSOLE_STATS_BYTES) */
     int k = 0;
     uint32_t now = ccount();
     all_cycles += now - last_ccount;
@@ -36,6 +36,7 @@ static int stats(char *out, int max)
     KV("busy_kc", (all_cycles - clock_idle_cycles()) >> 10);
     KV("total_kc", all_cycles >> 10);
     KV("rx_lost", uart_rx_lost());
+    KV("uart_bytes", uart_bytes());
 #undef KV
     if (k > max) k = max;
     memcpy(out, b, (size_t)k);

@@ -21,7 +21,7 @@
 #endif
 
 static uint8_t ring[UART_RX_RING];
-static uint32_t head, tail, lost;
+static uint32_t head, tail, lost, tx_total;
 
 void uart_set_baud(uint32_t baud)
 {
@@ -67,9 +67,11 @@ int32_t uart_write(const uint8_t *p, int32_t len)
     /* THRE: the transmit FIFO is empty, so 16 bytes fit; never waits */
     if (LSR & LSR_THRE)
         while (n < len && n < 16) THR = p[n++];
+    tx_total += (uint32_t)n;
     uart_poll();
     return n;
 }
 
 uint32_t uart_rx_count(void) { return head - tail; }
 uint32_t uart_rx_lost(void) { return lost; }
+uint32_t uart_bytes(void) { return tx_total + head; }

@@ -17,6 +17,8 @@ int32_t uart_write(const uint8_t *p, int32_t len);
 uint32_t uart_rx_count(void);
 /* ring overflows since start (bytes lost: should stay 0) */
 uint32_t uart_rx_lost(void);
+/* bytes sent plus bytes received since start (wraps) */
+uint32_t uart_bytes(void);
 /* the receive interrupt on/off (only to wake the core from waiti) */
 void    uart_rx_irq(int on);
 
