@@ -25,6 +25,9 @@ command -v avr-gcc >/dev/null || need+=(gcc-avr binutils-avr avr-libc)
 command -v simavr >/dev/null || need+=(simavr)
 [ -f /usr/include/simavr/sim_avr.h ] || need+=(libsimavr-dev)
 command -v wasm2c >/dev/null || need+=(wabt)
+# the lx106 image runs in QEMU's lx60 board; its libc is picolibc's
+command -v qemu-system-xtensa >/dev/null || need+=(qemu-system-misc)
+[ -f /usr/lib/xtensa-lx106-elf/picolibc.specs ] || need+=(picolibc-xtensa-lx106-elf)
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

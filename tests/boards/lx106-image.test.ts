@@ -63,12 +63,14 @@ describe('lx106-qemu: wasm2c image in QEMU', { timeout: 240_000 }, () => {
 
     // idle: ~5 s of loop() steps with nothing to do but the modem poll
     const s0 = await run.stats();
+    const w0 = Date.now();
     await new Promise((r) => setTimeout(r, 5000));
     const s1 = await run.stats();
+    const wall = Date.now() - w0;
     const steps = s1['steps']! - s0['steps']!;
     const busyPerKc = (s1['busy_kc']! - s0['busy_kc']!) / (s1['total_kc']! - s0['total_kc']!);
     const perStep = (s1['step_kc']! - s0['step_kc']!) * 1024 / steps / CCOUNT_PER_INSN;
-    ctx.diagnostic(`idle: ${steps} loop() steps, ${perStep.toFixed(0)} instructions a step (inside atmqtt_step), CPU awake ${(100 * busyPerKc).toFixed(2)} % of the time`);
+    ctx.diagnostic(`idle: ${steps} loop() steps, ${perStep.toFixed(0)} instructions a step (inside atmqtt_step), CPU awake ${(100 * busyPerKc).toFixed(2)} % of the time; CCOUNT time ${((s1['total_kc']! - s0['total_kc']!) * 1024 / 40e3).toFixed(0)} ms in ${wall} ms wall`);
 
     // 10 QoS 1 publishes, one after the other
     const n = 10;
