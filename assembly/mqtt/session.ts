@@ -56,6 +56,11 @@ const rx: usize = memory.data(C.MAX_PACKET);
 const skip: usize = memory.data(32);
 let txHead: i32 = 0;
 let txLen: i32 = 0;
+/** Bytes of the packet at txHead still to write: each write carries one
+ * packet at most, so a WebSocket link frames one packet per frame, as
+ * mqtt.js, Paho and esp-mqtt do (some brokers' WebSocket front ends read
+ * one packet per frame, though [MQTT-6.0.0-2] allows more). */
+let txPkt: i32 = 0;
 // static under the firmware's stub runtime; a GC runtime (the unit tests')
 // must own every object it can reach, so there it is allocated
 const parser = ASC_RUNTIME == 0
@@ -129,7 +134,7 @@ function linkFailed(code: i32): void {
 function fail(code: i32): void {
   transportClose();
   const was = st;
-  txHead = txLen = 0;
+  txHead = txLen = txPkt = 0;
   pingOut = false;
   parser.reset();
   if (was == ST_CLOSING) {
@@ -186,10 +191,23 @@ function txAck(type: u8, id: i32): void {
 /** Writes what the link takes; false if the link failed. */
 function flush(now: u32): bool {
   while (txHead < txLen) {
-    const w = transportWrite(tx + txHead, txLen - txHead);
+    if (txPkt == 0) {
+      // the whole packet: its fixed header, then the remaining length it gives
+      let i = 1;
+      let rem = 0;
+      let b: i32 = 0x80;
+      while ((b & 0x80) != 0 && i < 5 && txHead + i < txLen) {
+        b = load<u8>(tx + txHead + i);
+        rem |= (b & 0x7F) << (7 * (i - 1));
+        i++;
+      }
+      txPkt = min(i + rem, txLen - txHead);
+    }
+    const w = transportWrite(tx + txHead, txPkt);
     if (w < 0) { linkFailed(E.E_LINK_WRITE); return false; }
     if (w == 0) break;
     txHead += w;
+    txPkt -= w;
     stats.add(stats.BYTES_OUT, w);
     lastTx = now;
   }
@@ -327,7 +345,7 @@ function sendConnect(now: u32): bool {
     transportClose();
     return false;
   }
-  txHead = 0;
+  txHead = txPkt = 0;
   txLen = r;
   return true;
 }

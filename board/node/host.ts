@@ -87,6 +87,7 @@ interface Exports {
   state(): number;
   pending(): number;
   counter(i: number): number;
+  set_reading(ch: number, v: number): void;
   // probe build only (--exportRuntime)
   __new?: (size: number, id: number) => number;
 }
@@ -96,7 +97,7 @@ export function errorName(code: number): string {
 }
 
 const EXPORTS = ['setup', 'loop', 'api_buffer', 'api_buffer_size', 'publish', 'subscribe', 'unsubscribe',
-  'connect', 'disconnect', 'state', 'pending', 'counter'] as const;
+  'connect', 'disconnect', 'state', 'pending', 'counter', 'set_reading'] as const;
 
 export class NodeHost {
   readonly exports: Exports;
@@ -281,4 +282,6 @@ export class NodeHost {
   state(): number { return this.exports.state(); }
   pending(): number { return this.exports.pending(); }
   counter(i: number): number { return this.exports.counter(i) >>> 0; }
+  /** A sensor reading for the telemetry app: 0 temperature (0.1 °C), 1 humidity (0.1 %), 2 battery (mV). */
+  setReading(ch: number, v: number): void { this.exports.set_reading(ch, v | 0); }
 }

@@ -16,10 +16,12 @@ const QOSS = [0, 1, 2] as const;
 /** An emulated CPU is slower to boot than the desktop host; generous on a loaded 2-core machine. */
 const BRING_UP_MS = 45000;
 
-const runs: { board: BoardName; modem: ModemKind }[] = [
-  ...(Object.keys(BOARDS) as BoardName[]).map((board) => ({ board, modem: 'sim800' as ModemKind })),
+// ATMQTT_BOARD=NAME runs one board only (for working on it); CI runs them all
+type Run = { board: BoardName; modem: ModemKind };
+const runs: Run[] = ([
+  ...(Object.keys(BOARDS) as BoardName[]).map((board): Run => ({ board, modem: 'sim800' })),
   { board: 'atmega1284p', modem: 'esp-at' },
-];
+] as Run[]).filter((r) => process.env.ATMQTT_BOARD === undefined || r.board === process.env.ATMQTT_BOARD);
 
 async function boardDevice(s: Scope, board: BoardName, modem: ModemKind, url: string, extra: string[] = []): Promise<{ sim: Sim; connackMs: number }> {
   const sim = s.sim(['--board', board, '--modem', modem, '--broker', url, '--baud', '115200', ...extra]);

@@ -17,7 +17,7 @@ import type { QoS } from '../helpers/peer.ts';
 import { startBroker, type EmbeddedBroker } from '../../sim/broker.ts';
 import { NodeHost, type HostEvent } from '../../board/node/host.ts';
 import {
-  HostileServer, OP, okResponse, acceptFor, encodeFrame, packetType, until, maskingProblem,
+  HostileServer, MqttFramer, OP, okResponse, acceptFor, encodeFrame, packetType, until, maskingProblem,
   type HostileOptions, type HostileConn, type FrameSpec,
 } from '../helpers/ws-hostile.ts';
 
@@ -180,6 +180,28 @@ describe('hostile WebSocket server: framing the device must take', () => {
     const empty = conn.serverFrames.filter((f) => f.to === f.from);
     assert.ok(empty.filter((f) => f.opcode === OP.binary && f.fin).length > 20, 'empty whole messages');
     assert.ok(empty.filter((f) => f.opcode === OP.cont && !f.fin).length > 100, 'empty continuations');
+  });
+
+  test('the device sends one MQTT packet per frame, even when several are queued together', async (t) => {
+    const { server } = await traffic(t, {});
+    const frames = server.allClientFrames().filter((f) => f.opcode === OP.binary || f.opcode === OP.cont);
+    // packet boundaries in the device's byte stream, then no frame may straddle one
+    const stream = Buffer.concat(frames.map((f) => f.payload));
+    const packets = new MqttFramer().push(stream);
+    assert.equal(packets.reduce((n, p) => n + p.length, 0), stream.length, 'whole packets');
+    const bounds = new Set<number>();
+    let at = 0;
+    for (const p of packets) { at += p.length; bounds.add(at); }
+    let from = 0;
+    const straddling: string[] = [];
+    for (const f of frames) {
+      for (let k = from + 1; k < from + f.payload.length; k++) if (bounds.has(k)) straddling.push(`frame at ${from}+${f.payload.length}`);
+      from += f.payload.length;
+    }
+    assert.deepEqual(straddling, [], 'no frame holds the end of one packet and the start of another');
+    // three publishes were queued in one go: three frames, not one
+    assert.ok(frames.filter((f) => f.payload[0]! >> 4 === 3).length >= 3, 'each PUBLISH in a frame of its own');
+    t.diagnostic(`${packets.length} packets in ${frames.length} frames; framing cost ${frames.reduce((n, f) => n + f.wire - f.payload.length, 0)} bytes`);
   });
 
   test('several MQTT packets in one frame', async (t) => {
