@@ -39,7 +39,7 @@ void clock_idle(uint32_t wait_ms)
     if (wait_ms == 0) return;
     if (wait_ms > 1000u) wait_ms = 1000u;
     uart_poll();
-    if (uart_rx_count() > 0) return;
+    if (uart_rx_news()) return;
     t0 = ccount();
     c = t0 + wait_ms * cycles_per_ms;
     __asm__ volatile("wsr %0, ccompare0; rsync" :: "r"(c));

@@ -121,7 +121,7 @@ void hal_sleep(uint32_t ms)
     uint32_t t0 = hal_millis();
     for (;;) {
         uint32_t gone = hal_millis() - t0;
-        if (uart_rx_count() > 0 || gone >= ms || sh_stdin_ready()) return;
+        if (uart_rx_news() || gone >= ms || sh_stdin_ready()) return;
         clock_idle(ms - gone < CONSOLE_POLL_MS ? ms - gone : CONSOLE_POLL_MS);
         rng_stir();
     }

@@ -22,6 +22,8 @@
 
 static uint8_t ring[UART_RX_RING];
 static uint32_t head, tail, lost, tx_total;
+/* head at the last uart_read: bytes after it are news to the firmware */
+static uint32_t seen;
 
 void uart_set_baud(uint32_t baud)
 {
@@ -39,7 +41,7 @@ void uart_init(uint32_t baud)
     uart_set_baud(baud);
     FCR = 0x07;            /* FIFO on, both cleared */
     MCR = 0x0b;            /* DTR, RTS, OUT2 (the interrupt line) */
-    head = tail = lost = 0;
+    head = tail = lost = seen = 0;
 }
 
 void uart_rx_irq(int on) { IER = on ? 0x01u : 0u; }
@@ -57,6 +59,7 @@ int32_t uart_read(uint8_t *p, int32_t max)
 {
     int32_t n = 0;
     uart_poll();
+    seen = head;
     while (n < max && tail != head) p[n++] = ring[tail++ % UART_RX_RING];
     return n;
 }
@@ -72,6 +75,6 @@ int32_t uart_write(const uint8_t *p, int32_t len)
     return n;
 }
 
-uint32_t uart_rx_count(void) { return head - tail; }
+int uart_rx_news(void) { return head != seen; }
 uint32_t uart_rx_lost(void) { return lost; }
 uint32_t uart_bytes(void) { return tx_total + head; }

@@ -13,8 +13,9 @@ void    uart_poll(void);
 int32_t uart_read(uint8_t *p, int32_t max);
 /* bytes taken (0 when the transmitter is busy) */
 int32_t uart_write(const uint8_t *p, int32_t len);
-/* bytes waiting in the ring */
-uint32_t uart_rx_count(void);
+/* 1 when bytes came after the last uart_read: what the firmware left
+ * in the ring on purpose (its buffers full) does not count */
+int     uart_rx_news(void);
 /* ring overflows since start (bytes lost: should stay 0) */
 uint32_t uart_rx_lost(void);
 /* bytes sent plus bytes received since start (wraps) */
