@@ -52,6 +52,8 @@ export const AT_POLL_MS: u32 = 1000;
 /** GPIO pins the modem's PWRKEY and RESET are wired to. */
 export const PIN_PWRKEY: i32 = 4;
 export const PIN_RESET: i32 = 5;
+/** The telemetry app's switched output (`output 0|1`). */
+export const PIN_OUTPUT: i32 = 6;
 
 /** Configuration strings, each at most this long; a longer value is a
  * config error. The telemetry topic made from a client id keeps at most

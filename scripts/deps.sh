@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests use, when it is missing: pywasm3 from PyPI (the
 # wasm3 interpreter) and, from Debian, Mosquitto (a real broker to test
-# against), wabt (wasm-validate, wat2wasm, wasm2c), a C compiler, the ESP8266
-# and AVR cross compilers, and simavr + libsimavr-dev (the AVR emulator).
+# against), wabt (wasm-validate, wat2wasm), a C compiler and the ESP8266 and
+# AVR cross compilers.
 set -euo pipefail
 # wasm3 0.5.0, the interpreter the boards run, from PyPI (built from its sdist)
 if ! python3 -c 'import wasm3' 2>/dev/null; then
@@ -21,16 +21,32 @@ command -v openssl >/dev/null || need+=(openssl)
 # cross compilers for the board size reports (ESP8266, ATmega1284P)
 command -v xtensa-lx106-elf-gcc >/dev/null || need+=(gcc-xtensa-lx106 binutils-xtensa-lx106 picolibc-xtensa-lx106-elf)
 command -v avr-gcc >/dev/null || need+=(gcc-avr binutils-avr avr-libc)
-# the ATmega1284P image runs in simavr through our harness on libsimavr
+# the boards' CPUs under emulation (tests/boards): simavr for the ATmega1284P
+# (with its library, for our harness), QEMU for lx106 and rv32, and the rv32 compiler
 command -v simavr >/dev/null || need+=(simavr)
-[ -f /usr/include/simavr/sim_avr.h ] || need+=(libsimavr-dev)
-command -v wasm2c >/dev/null || need+=(wabt)
+[ -f /usr/include/simavr/sim_avr.h ] || need+=(libsimavr-dev libelf-dev pkg-config)
+command -v qemu-system-xtensa >/dev/null || need+=(qemu-system-misc)
+command -v qemu-system-riscv32 >/dev/null || need+=(qemu-system-misc)
+command -v riscv64-unknown-elf-gcc >/dev/null || need+=(gcc-riscv64-unknown-elf)
+[ -d /usr/lib/picolibc/riscv64-unknown-elf ] || need+=(picolibc-riscv64-unknown-elf)
 [ ${#need[@]} -eq 0 ] && exit 0
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 echo "installing ${need[*]} (Debian packages)" >&2
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -q
-$sudo apt-get install -y -q --no-install-recommends "${need[@]}"
-# the package may start a system broker; the tests start their own
-$sudo pkill -x mosquitto 2>/dev/null || true
+# The mosquitto package starts a system broker; the tests start their own
+# and must not stop anyone else's. Where no policy is set, keep the package
+# scripts from starting services during this install (policy-rc.d 101:
+# action forbidden), and remove that policy again afterwards.
+policy=/usr/sbin/policy-rc.d
+own_policy=""
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\n# written by atmqtt scripts/deps.sh for one apt-get install\nexit 101\n' | $sudo tee "$policy" >/dev/null
+  $sudo chmod 755 "$policy"
+  own_policy=1
+fi
+status=0
+$sudo apt-get install -y -q --no-install-recommends "${need[@]}" || status=$?
+[ -n "$own_policy" ] && $sudo rm -f "$policy"
+exit $status

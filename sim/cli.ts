@@ -7,6 +7,11 @@ import { startBroker, type EmbeddedBroker } from './broker.ts';
 import { PROFILES, isProfileName, logExpander, type ProfileName } from './profile.ts';
 import { createModem, traceLog, FAULTS, type ModemEmulator, type ModemKind } from './modem/index.ts';
 import { runModemServer } from './modem-server.ts';
+import { feedReadings } from './sensor.ts';
+import { runDemo } from './demo.ts';
+import { BOARDS, isBoardName, loadBoard } from './board/index.ts';
+import { BoardRun, ensureBuilt, missingTools } from './board/run.ts';
+import type { BoardEmulator } from './board/types.ts';
 
 const USAGE = `usage: atmqtt sim [--broker mqtt://host:port | mqtts://host:port | ws://host:port/path | wss://host:port/path]
   [--ca FILE] [--insecure] [--client-id ID]
@@ -16,6 +21,7 @@ const USAGE = `usage: atmqtt sim [--broker mqtt://host:port | mqtts://host:port 
   [--username U] [--password P] [--keepalive S] [--clean|--no-clean]
   [--will-topic T --will-payload P --will-qos N --will-retain]
   [--telemetry S] [--stay] [--runtime v8|wasm3] [--profile default|small] [--guard] [--trace]
+  [--board ${Object.keys(BOARDS).join('|')}]
 stdin commands: sub FILTER QOS | unsub FILTER | pub TOPIC QOS RETAIN PAYLOAD...
   | wait MS | drop | disconnect | connect | fault NAME | quit
 faults (with --modem): ${FAULTS.join(', ')}`;
@@ -44,6 +50,8 @@ interface Args {
   apPassword?: string;
   /** PEM text of --ca FILE: the host's CA slot 0, and the emulated modem's CA. */
   ca?: string;
+  /** --board: the image runs inside the emulator of that board's CPU. */
+  board?: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -100,9 +108,19 @@ function parseArgs(argv: string[]): Args {
       case '--wifi-password': a.config.wifi_password = value(i++); break;
       case '--ap-ssid': a.apSsid = value(i++); break;
       case '--ap-password': a.apPassword = value(i++); break;
+      case '--board': a.board = value(i++); break;
       case '-h': case '--help': process.stdout.write(USAGE + '\n'); process.exit(0);
-      default: fail(`unknown argument ${k}`);
+      default: fail(`unknown flag ${k}`);
     }
+  }
+  if (a.board !== undefined) {
+    if (!isBoardName(a.board)) {
+      emit({ event: 'error', code: 'bad-argument', message: `--board ${a.board}: want one of ${Object.keys(BOARDS).join(', ')}` });
+      process.exit(2);
+    }
+    // a board reaches the network through its modem UART only
+    if (a.modem === 'none') a.modem = 'sim800';
+    if (a.runtime !== 'v8' || a.guard || a.profile !== 'default') fail('--runtime, --guard and --profile do not apply to --board (the board fixes its engine and profile)');
   }
   if (!['none', 'sim800', 'sim900', 'esp-at'].includes(a.modem)) fail(`--modem ${a.modem}: want none, sim800, sim900 or esp-at`);
   if (a.modem === 'esp-at') {
@@ -158,27 +176,117 @@ function eventLine(e: HostEvent): object {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** `atmqtt modem --modem KIND [--listen PORT] [--baud N] [--apn A] [--ssid S] [--wifi-password W] [--ca FILE] [--trace]` */
+const TOP_USAGE = `usage: atmqtt COMMAND [flags]   (atmqtt COMMAND --help for each)
+  sim      run the firmware against a broker: on the desktop (V8 or wasm3), through an
+           emulated modem, or inside the emulator of a board's CPU (--board)
+  modem    serve an emulated AT modem over TCP, for a host outside this process
+  broker   run the embedded broker (aedes): MQTT over TCP and over WebSocket (/mqtt)
+  demo     what npm start runs: the broker, three simulated devices and the live dashboard`;
+
+const DEMO_USAGE = `usage: atmqtt demo [--broker URL [--broker-ws ws://host:port/path]] [--port N (8000)]
+  [--telemetry S (2)] [--keepalive S (10)] [--trace]
+  Starts the embedded broker (or uses --broker), three simulated devices on emulated
+  SIM800, SIM900 (mqtt://) and ESP-AT (ws://) modems running the telemetry app, and
+  serves the dashboard page; its URL is the first line printed. Ctrl-C stops everything.`;
+
+const MODEM_USAGE = `usage: atmqtt modem --modem sim800|sim900|esp-at [--listen PORT] [--baud N]
+  [--apn A] [--ssid S] [--wifi-password W] [--ca FILE] [--trace]
+stdin commands: fault NAME | quit
+faults: ${FAULTS.join(', ')}`;
+
+const BROKER_USAGE = `usage: atmqtt broker [--port N (1883)] [--ws-port N (8080)]
+  MQTT over TCP on 127.0.0.1:PORT and over WebSocket on ws://127.0.0.1:WS-PORT/mqtt;
+  a port that is taken is replaced by a free one. The first line printed gives both URLs.`;
+
+/** Flags of a subcommand: each known flag (value or switch) once; an unknown one names itself. */
+function flags(argv: string[], usage: string, withValue: string[], switches: string[] = []): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i]!;
+    if (k === '-h' || k === '--help') { process.stdout.write(usage + '\n'); process.exit(0); }
+    if (switches.includes(k)) { out.set(k, '1'); continue; }
+    if (!withValue.includes(k)) { emit({ event: 'error', code: 'bad-argument', message: `unknown flag ${k}` }); process.stderr.write(usage + '\n'); process.exit(2); }
+    const v = argv[++i];
+    if (v === undefined) { emit({ event: 'error', code: 'bad-argument', message: `${k} needs a value` }); process.stderr.write(usage + '\n'); process.exit(2); }
+    out.set(k, v);
+  }
+  return out;
+}
+
+function portFlag(f: Map<string, string>, k: string, dflt: number): number {
+  const v = f.get(k);
+  if (v === undefined) return dflt;
+  if (!/^\d+$/.test(v) || Number(v) > 65535) { emit({ event: 'error', code: 'bad-argument', message: `${k} wants a port 0..65535, got ${v}` }); process.exit(2); }
+  return Number(v);
+}
+
+/** `atmqtt modem ...` */
 async function modemMain(argv: string[]): Promise<void> {
-  const get = (k: string): string | undefined => { const i = argv.indexOf(k); return i >= 0 ? argv[i + 1] : undefined; };
-  const kind = get('--modem');
-  if (kind !== 'sim800' && kind !== 'sim900' && kind !== 'esp-at') fail('atmqtt modem: --modem sim800|sim900|esp-at');
-  const port = Number(get('--listen') ?? 0);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) fail('--listen wants a port');
+  const f = flags(argv, MODEM_USAGE, ['--modem', '--listen', '--baud', '--apn', '--ssid', '--wifi-password', '--ca'], ['--trace']);
+  const kind = f.get('--modem');
+  if (kind !== 'sim800' && kind !== 'sim900' && kind !== 'esp-at') {
+    emit({ event: 'error', code: 'bad-argument', message: '--modem sim800|sim900|esp-at is required' });
+    process.stderr.write(MODEM_USAGE + '\n');
+    process.exit(2);
+  }
+  const baud = f.get('--baud');
+  if (baud !== undefined && !/^\d+$/.test(baud)) { emit({ event: 'error', code: 'bad-argument', message: `--baud wants a number, got ${baud}` }); process.exit(2); }
   await runModemServer({
-    kind, port,
-    baud: get('--baud') ? Number(get('--baud')) : undefined,
-    apn: get('--apn') ?? 'internet',
-    ssid: get('--ssid'), wifiPassword: get('--wifi-password'),
-    caFile: get('--ca'), // the CA loaded into the emulated module, for its TLS links
-    trace: argv.includes('--trace'),
+    kind, port: portFlag(f, '--listen', 0),
+    baud: baud !== undefined ? Number(baud) : undefined,
+    apn: f.get('--apn') ?? 'internet',
+    ssid: f.get('--ssid'), wifiPassword: f.get('--wifi-password'),
+    caFile: f.get('--ca'), // the CA loaded into the emulated module, for its TLS links
+    trace: f.has('--trace'),
   });
 }
 
+/** `atmqtt demo ...` */
+async function demoMain(argv: string[]): Promise<void> {
+  const f = flags(argv, DEMO_USAGE, ['--broker', '--broker-ws', '--port', '--telemetry', '--keepalive'], ['--trace']);
+  const num = (k: string, dflt: number, lo: number, hi: number): number => {
+    const v = f.get(k);
+    if (v === undefined) return dflt;
+    if (!/^\d+$/.test(v) || Number(v) < lo || Number(v) > hi) { emit({ event: 'error', code: 'bad-argument', message: `${k} wants a number ${lo}..${hi}, got ${v}` }); process.exit(2); }
+    return Number(v);
+  };
+  const broker = f.get('--broker');
+  if (broker !== undefined && !/^(mqtt|ws):\/\//.test(broker)) { emit({ event: 'error', code: 'bad-argument', message: `--broker ${broker}: want mqtt://host:port or ws://host:port/path` }); process.exit(2); }
+  if (broker?.startsWith('mqtt') && f.get('--broker-ws') === undefined) { emit({ event: 'error', code: 'bad-argument', message: '--broker mqtt://… needs --broker-ws ws://host:port/path for the page' }); process.exit(2); }
+  const stop = await runDemo({
+    broker, brokerWs: f.get('--broker-ws'), port: num('--port', 8000, 0, 65535),
+    telemetryS: num('--telemetry', 2, 1, 86400), keepaliveS: num('--keepalive', 10, 2, 65535),
+    trace: f.has('--trace'), out: (line) => process.stdout.write(line + '\n'),
+  });
+  const end = (): void => { void stop().then(() => process.exit(0)); };
+  process.on('SIGINT', end);
+  process.on('SIGTERM', end);
+}
+
+/** `atmqtt broker ...`: the embedded broker alone, until Ctrl-C. */
+async function brokerMain(argv: string[]): Promise<void> {
+  const f = flags(argv, BROKER_USAGE, ['--port', '--ws-port']);
+  const broker = await startBroker(portFlag(f, '--port', 1883), portFlag(f, '--ws-port', 8080));
+  emit({ event: 'broker', url: broker.url, wsUrl: broker.wsUrl });
+  process.stderr.write(`atmqtt broker: MQTT ${broker.url}  WebSocket ${broker.wsUrl}  (Ctrl-C stops it)\n`);
+  const stop = (): void => { void broker.close().then(() => process.exit(0)); };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
 async function main(argv: string[]): Promise<void> {
+  if (argv[0] === '-h' || argv[0] === '--help' || argv[0] === 'help') { process.stdout.write(TOP_USAGE + '\n'); process.exit(0); }
   if (argv[0] === 'modem') return modemMain(argv.slice(1));
-  if (argv[0] !== 'sim') fail(argv[0] === undefined ? 'missing command' : `unknown command ${argv[0]}`);
+  if (argv[0] === 'broker') return brokerMain(argv.slice(1));
+  if (argv[0] === 'demo') return demoMain(argv.slice(1));
+  if (argv[0] !== 'sim') {
+    emit({ event: 'error', code: 'bad-argument', message: argv[0] === undefined ? 'missing command' : `unknown command ${argv[0]}` });
+    process.stderr.write(TOP_USAGE + '\n');
+    process.exit(2);
+  }
   const args = parseArgs(argv.slice(1));
+  // a board's tools and image first: nothing is started for a board that cannot run
+  const board = args.board !== undefined ? await prepareBoard(args.board as keyof typeof BOARDS) : undefined;
   let broker: EmbeddedBroker | undefined;
   let url = args.broker;
   if (url === undefined) {
@@ -186,6 +294,7 @@ async function main(argv: string[]): Promise<void> {
     url = broker.url;
     emit({ event: 'broker', url, wsUrl: broker.wsUrl });
   }
+  if (board !== undefined) return boardMain(args, board, url, broker);
   const t0 = Date.now();
   let modem: ModemEmulator | undefined;
   if (args.modem !== 'none') {
@@ -221,8 +330,11 @@ async function main(argv: string[]): Promise<void> {
     process.exit(2);
   }
   host.start();
+  // the telemetry app's readings, from a simulated sensor
+  const feed = Number(args.config.telemetry_s ?? 0) > 0 ? feedReadings(host) : undefined;
 
   const finish = async (drain: boolean): Promise<never> => {
+    if (feed) clearInterval(feed);
     if (drain) {
       // finish outstanding QoS 1/2 flows, bounded
       const until = Date.now() + 15000;
@@ -287,6 +399,61 @@ async function main(argv: string[]): Promise<void> {
     }
   }
   // --stay: keep running after the end of input, until Ctrl-C / SIGTERM
+  if (!args.stay) await finish(true);
+}
+
+/** `atmqtt sim --board NAME`: the same commands and events, the image inside its CPU's emulator. */
+async function prepareBoard(name: keyof typeof BOARDS): Promise<BoardEmulator> {
+  let board: BoardEmulator;
+  try {
+    board = await loadBoard(name);
+  } catch (e) {
+    emit({ event: 'error', code: 'internal', message: `--board ${name}: cannot load its description: ${(e as Error).message}` });
+    process.exit(1);
+  }
+  const missing = missingTools(board);
+  if (missing) { emit({ event: 'error', code: 'missing-tool', message: missing }); process.exit(2); }
+  const built = ensureBuilt(board, (s) => process.stderr.write(`${s}\n`));
+  if (built) { emit({ event: 'error', code: 'build-failed', message: built }); process.exit(1); }
+  return board;
+}
+
+async function boardMain(args: Args, board: BoardEmulator, url: string, broker: EmbeddedBroker | undefined): Promise<void> {
+  const run = new BoardRun({
+    board, modem: args.modem as ModemKind, config: { ...args.config, url }, trace: args.trace,
+    rxFifo: args.rxFifo, ca: args.ca, apSsid: args.apSsid, apPassword: args.apPassword,
+    emit, eventLine, messageEvent,
+  });
+  await run.start();
+  const finish = async (drain: boolean): Promise<never> => {
+    await run.finish(drain);
+    await broker?.close();
+    process.exit(process.exitCode ?? 0);
+  };
+  process.on('SIGINT', () => void finish(false));
+  process.on('SIGTERM', () => void finish(false));
+  const rl = readline.createInterface({ input: process.stdin, terminal: false });
+  for await (const raw of rl) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const [cmd, ...rest] = line.split(/\s+/);
+    switch (cmd) {
+      // the board's console takes these as they are (board/CONSOLE.md)
+      case 'sub': case 'unsub': case 'pub': case 'disconnect': case 'connect': case 'stats': run.send(line); break;
+      case 'wait': await sleep(Number(rest[0] ?? 0)); break;
+      case 'drop': run.modem.fault('pdp-deact'); break;
+      case 'fault':
+        try {
+          run.modem.fault(rest[0] ?? '');
+          emit({ event: 'fault', name: rest[0] });
+        } catch (e) {
+          emit({ event: 'error', code: 'bad-argument', message: String(e) });
+        }
+        break;
+      case 'quit': await finish(false); break;
+      default: emit({ event: 'error', code: 'bad-argument', message: `unknown command ${cmd}` });
+    }
+  }
   if (!args.stay) await finish(true);
 }
 

@@ -28,7 +28,7 @@ function emit(o: object): void {
 }
 
 /** Feeds framed device bytes to the modem; returns the bytes not yet a whole frame. */
-function deframe(buf: Buffer, modem: ModemEmulator): Buffer {
+export function deframe(buf: Buffer, modem: ModemEmulator): Buffer {
   let off = 0;
   while (buf.length - off >= 3) {
     const kind = buf[off];

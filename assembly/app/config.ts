@@ -49,6 +49,10 @@ const wifiPass: usize = memory.data(C.CFG_WIFI_PASS_BYTES);
 export let telemetryS: i32 = 0;
 export const telemetryTopic: usize = memory.data(C.CFG_TELEMETRY_TOPIC_BYTES);
 export let telemetryTopicLen: i32 = 0;
+/** Length of the telemetry topic's parent, with its '/': the app's other topics hang there. */
+export let appBaseLen: i32 = 0;
+/** The app's `interval N` command. */
+export function setTelemetryS(s: i32): void { telemetryS = s; }
 
 /** A number from config, or dflt when unset; -1 when not a number. */
 function readInt(key: i32, dflt: i32): i32 {
@@ -219,6 +223,18 @@ export function loadConfig(): i32 {
     n += k;
     n += putAscii(telemetryTopic + n, ascii("/telemetry"));
     telemetryTopicLen = n;
+  }
+  appBaseLen = telemetryTopicLen;
+  while (appBaseLen > 0 && load<u8>(telemetryTopic + appBaseLen - 1) != 0x2F) appBaseLen--;
+  if (telemetryS > 0 && S.willTopicLen < 0) {
+    // the app's status: retained `offline` from the broker when the device is lost
+    let n = appBaseLen;
+    memory.copy(willTopic, telemetryTopic, n);
+    n += putAscii(willTopic + n, ascii("status"));
+    S.willTopicLen = n;
+    S.willPayloadLen = putAscii(willPayload, ascii("offline"));
+    S.willQos = 1;
+    S.willRetain = true;
   }
   return E.OK;
 }

@@ -9,7 +9,7 @@ import { setHostSink } from "../mqtt/router";
 import { hostMessage } from "../host/abi";
 import { logStart, logInt, logEnd, LOG_ERROR, LOG_INFO } from "../host/log";
 import { loadConfig } from "./config";
-import { telemetryStep } from "./telemetry";
+import { telemetryStep, setScratch, setReading } from "./telemetry";
 
 const apiBuf: usize = memory.data(C.API_BYTES, 4);
 let ready: bool = false;
@@ -29,6 +29,7 @@ export function setup(): i32 {
     return r;
   }
   ready = true;
+  setScratch(apiBuf);
   logStart(ascii("setup: ready, packet "));
   logInt(C.MAX_PACKET);
   logEnd(LOG_INFO);
@@ -45,6 +46,9 @@ export function loop(): u32 {
 }
 
 export function api_buffer(): usize { return apiBuf; }
+
+/** A reading for the telemetry app: channel 0 temperature (0.1 °C), 1 humidity (0.1 %), 2 battery (mV). */
+export function set_reading(ch: i32, v: i32): void { setReading(ch, v); }
 export function api_buffer_size(): i32 { return C.API_BYTES; }
 
 /** Topic then payload in the API buffer. Packet id, 0 for QoS 0, or error. */

@@ -19,6 +19,26 @@ export type HostEvent =
   | { event: 'published'; topic: string; qos: number; packetId: number }
   | { event: 'error'; code: string; message: string; detail: number; reason?: string };
 
+/** The host event of one `event` import call (board/ABI.md); text is its
+ * bytes as UTF-8, null when it has none. Boards' consoles (sim/board)
+ * decode their `E` lines with it too. */
+export function decodeEvent(kind: number, a: number, b: number, text: string | null): HostEvent | null {
+  switch (kind) {
+    case EVENT.connected: return { event: 'connected', sessionPresent: a === 1 };
+    case EVENT.disconnected: return { event: 'disconnected', reason: a === 0 ? 'requested' : errorName(a) };
+    case EVENT.subscribed: return { event: 'subscribed', filter: text ?? '', granted: b, packetId: a };
+    case EVENT.unsubscribed: return { event: 'unsubscribed', filter: text, packetId: a };
+    case EVENT.published: return { event: 'published', topic: text ?? '', qos: b, packetId: a };
+    case EVENT.error: {
+      const t = text ?? (ERROR_TEXT[a] ?? errorName(a));
+      const e: HostEvent = { event: 'error', code: errorName(a), message: b !== 0 ? `${t}: ${b}` : t, detail: b };
+      if (a === -15 && CONNACK_NAMES[b]) e.reason = CONNACK_NAMES[b];
+      return e;
+    }
+  }
+  return null;
+}
+
 export interface Message {
   topic: string;
   payload: Buffer;
@@ -67,6 +87,7 @@ interface Exports {
   state(): number;
   pending(): number;
   counter(i: number): number;
+  set_reading(ch: number, v: number): void;
   // probe build only (--exportRuntime)
   __new?: (size: number, id: number) => number;
 }
@@ -76,7 +97,7 @@ export function errorName(code: number): string {
 }
 
 const EXPORTS = ['setup', 'loop', 'api_buffer', 'api_buffer_size', 'publish', 'subscribe', 'unsubscribe',
-  'connect', 'disconnect', 'state', 'pending', 'counter'] as const;
+  'connect', 'disconnect', 'state', 'pending', 'counter', 'set_reading'] as const;
 
 export class NodeHost {
   readonly exports: Exports;
@@ -160,20 +181,8 @@ export class NodeHost {
   private onEvent(kind: number, a: number, b: number, p: number, n: number): void {
     const cb = this.opts.onEvent;
     if (!cb) return;
-    switch (kind) {
-      case EVENT.connected: cb({ event: 'connected', sessionPresent: a === 1 }); break;
-      case EVENT.disconnected: cb({ event: 'disconnected', reason: a === 0 ? 'requested' : errorName(a) }); break;
-      case EVENT.subscribed: cb({ event: 'subscribed', filter: this.text(p, n), granted: b, packetId: a }); break;
-      case EVENT.unsubscribed: cb({ event: 'unsubscribed', filter: n > 0 ? this.text(p, n) : null, packetId: a }); break;
-      case EVENT.published: cb({ event: 'published', topic: this.text(p, n), qos: b, packetId: a }); break;
-      case EVENT.error: {
-        const text = n > 0 ? this.text(p, n) : (ERROR_TEXT[a] ?? errorName(a));
-        const e: HostEvent = { event: 'error', code: errorName(a), message: b !== 0 ? `${text}: ${b}` : text, detail: b };
-        if (a === -15 && CONNACK_NAMES[b]) e.reason = CONNACK_NAMES[b];
-        cb(e);
-        break;
-      }
-    }
+    const e = decodeEvent(kind, a, b, n > 0 ? this.text(p, n) : null);
+    if (e) cb(e);
   }
 
   /** Cuts every link at once, as a lost network would: no DISCONNECT. */
@@ -273,4 +282,6 @@ export class NodeHost {
   state(): number { return this.exports.state(); }
   pending(): number { return this.exports.pending(); }
   counter(i: number): number { return this.exports.counter(i) >>> 0; }
+  /** A sensor reading for the telemetry app: 0 temperature (0.1 °C), 1 humidity (0.1 %), 2 battery (mV). */
+  setReading(ch: number, v: number): void { this.exports.set_reading(ch, v | 0); }
 }

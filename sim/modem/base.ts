@@ -35,6 +35,7 @@ export const DEFAULT_TIMING: ModemTiming = {
   espConnectTimeoutMs: 10000,
   espRxBufMax: 5744,
   stormMs: 3000,
+  outageConnectFailMs: 3000,
   pwrkeyMs: 1000,
   tickMs: 1,
 };
@@ -168,6 +169,9 @@ export abstract class ModemBase implements ModemEmulator {
   protected slow = false;
   protected stormUntil = -Infinity;
   protected sendFailNext = false;
+  /** the network beyond the module is gone: nothing passes either way, nothing is closed */
+  protected outage = false;
+  private readonly held = new Map<net.Socket, Uint8Array[]>();
   protected poweredAt = 0;
   /** printed its last word, powering off once it has gone out */
   private stopping = false;
@@ -305,6 +309,13 @@ export abstract class ModemBase implements ModemEmulator {
       this.slow = false;
       this.stormUntil = -Infinity;
       this.sendFailNext = false;
+      this.endOutage();
+      return;
+    }
+    if (f === 'outage') {
+      // not tied to the module's power: the coverage is gone, not the module
+      this.outage = true;
+      for (const s of this.sockets) s.pause();
       return;
     }
     if (this.power !== 'on' || this.hung) return;
@@ -331,6 +342,9 @@ export abstract class ModemBase implements ModemEmulator {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.outage = false; // nothing held back once the emulator is gone
+    for (const sock of this.held.keys()) sock.destroy();
+    this.held.clear();
     this.epoch++;
     this.clearTimers();
     this.killSockets();
@@ -625,6 +639,27 @@ export abstract class ModemBase implements ModemEmulator {
 
   // ---- TCP bridge ----------------------------------------------------
 
+  /** Sends to the peer; during an outage the bytes wait, as in a TCP retransmit queue. */
+  protected netWrite(sock: net.Socket, data: Uint8Array): void {
+    if (!this.outage) { sock.write(data); return; }
+    const q = this.held.get(sock) ?? [];
+    q.push(data);
+    this.held.set(sock, q);
+  }
+
+  private endOutage(): void {
+    if (!this.outage) return;
+    this.outage = false;
+    for (const [sock, q] of this.held) {
+      if (sock.destroyed) continue;
+      // a socket closed meanwhile goes now; the others get what waited
+      if (!this.sockets.has(sock)) sock.destroy();
+      else for (const d of q) sock.write(d);
+    }
+    this.held.clear();
+    for (const s of this.sockets) s.resume();
+  }
+
   /**
    * Opens a real TCP connection, or TLS over it when `secure` is given
    * (connect() then waits for the verified handshake); handlers run only
@@ -633,6 +668,11 @@ export abstract class ModemBase implements ModemEmulator {
   protected openTcp(host: string, port: number, timeoutMs: number, h: TcpHandlers, secure?: TlsLink): net.Socket {
     const epoch = this.epoch;
     const live = (): boolean => epoch === this.epoch && !this.closed && !this.hung;
+    if (this.outage) {
+      // no route: the attempt fails after a while, without touching the network
+      this.after(this.T.outageConnectFailMs, () => h.close(Object.assign(new Error('no network'), { code: 'ETIMEDOUT' }), false));
+      return new net.Socket();
+    }
     const sock = secure ? connectTls(host, port, secure, this.opts.ca) : net.connect({ host, port });
     sock.setNoDelay(true);
     this.sockets.add(sock);
@@ -683,6 +723,11 @@ export abstract class ModemBase implements ModemEmulator {
     sock.removeAllListeners('close');
     sock.removeAllListeners('error');
     sock.on('error', () => {});
+    if (this.outage) {
+      // the FIN or RST cannot get out either: the peer finds out by its keep alive
+      this.held.set(sock, []);
+      return;
+    }
     if (graceful) {
       sock.end();
       setTimeout(() => sock.destroy(), 2000).unref();

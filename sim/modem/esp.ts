@@ -459,7 +459,7 @@ export class EspModem extends ModemBase {
       this.emit(L(`${this.pfx(id)}CLOSED`));
       return;
     }
-    link.sock.write(data);
+    this.netWrite(link.sock, data);
     this.busyFor(this.T.espSendOkMs, () => {
       this.emit(L(this.links[id] === link ? 'SEND OK' : 'SEND FAIL'));
     }, 's');

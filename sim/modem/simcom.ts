@@ -587,11 +587,11 @@ export class SimModem extends ModemBase {
     }
     const sock = link.sock;
     if (this.qsend === 1) {
-      sock.write(data);
+      this.netWrite(sock, data);
       this.emit(L(this.mux === 1 ? `DATA ACCEPT:${id},${data.length}` : `DATA ACCEPT:${data.length}`));
       return;
     }
-    sock.write(data);
+    this.netWrite(sock, data);
     // SEND OK once the peer "acknowledged"; the modem takes no command meanwhile
     this.busyFor(this.T.sendOkMs, () => {
       if (this.links[id] === link && link.st === 'connected') this.emit(L(`${this.pfx(id)}SEND OK`));

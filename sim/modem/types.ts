@@ -60,6 +60,8 @@ export interface ModemTiming {
   espRxBufMax: number;
   /** How long a 'urc-storm' lasts. */
   stormMs: number;
+  /** during an outage, how long a connect tries before it fails */
+  outageConnectFailMs: number;
   /** Shortest PWRKEY LOW pulse that toggles power. */
   pwrkeyMs: number;
   /** UART pump granularity: readable notifications at most this often while bytes flow. */
@@ -133,7 +135,7 @@ export interface ModemEmulator {
   close(): void;
 }
 
-export const FAULTS = ['drop', 'pdp-deact', 'reboot', 'garbage', 'urc-storm', 'hang', 'slow', 'send-fail', 'clear'] as const;
+export const FAULTS = ['drop', 'pdp-deact', 'reboot', 'garbage', 'urc-storm', 'hang', 'slow', 'send-fail', 'outage', 'clear'] as const;
 export type FaultName = (typeof FAULTS)[number];
 
 export const PIN_PWRKEY = 4;
