@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests use, when it is missing: pywasm3 from PyPI (the
 # wasm3 interpreter) and, from Debian, Mosquitto (a real broker to test
-# against), wabt (wasm-validate, wat2wasm, wasm2c), a C compiler, the ESP8266
-# and AVR cross compilers, and simavr + libsimavr-dev (the AVR emulator).
+# against), wabt (wasm-validate, wat2wasm), a C compiler and the ESP8266 and
+# AVR cross compilers.
 set -euo pipefail
 # wasm3 0.5.0, the interpreter the boards run, from PyPI (built from its sdist)
 if ! python3 -c 'import wasm3' 2>/dev/null; then

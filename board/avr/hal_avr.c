@@ -26,7 +26,7 @@
 #endif
 #define CONSOLE_BAUD 115200UL
 #define MODEM_RX_RING 512u  /* 44 ms of 115200 baud: a CIPRXGET answer while loop() runs */
-#define MODEM_TX_RING 128u
+#define MODEM_TX_RING 512u  /* a whole CIPSEND payload: loop() need not spin while the UART drains */
 #define CON_RX_RING   512u  /* a burst of pub lines while one loop() step runs (up to ~20 ms) */
 #define CON_TX_RING   256u  /* debug lines of one loop() step go out while the next runs */
 #define STACK_PAINT   0xC5u
@@ -34,10 +34,12 @@
 /* ---- rings: head written by the producer, tail by the consumer ---- */
 static volatile uint8_t m_rx[MODEM_RX_RING], m_tx[MODEM_TX_RING], c_rx[CON_RX_RING], c_tx[CON_TX_RING];
 static volatile uint16_t m_rx_head, m_rx_tail;
-static volatile uint8_t m_tx_head, m_tx_tail, c_tx_head, c_tx_tail; /* 128/256-entry rings: 8-bit indices */
+static volatile uint8_t c_tx_head, c_tx_tail; /* 256-entry ring: 8-bit indices */
+static volatile uint16_t m_tx_head, m_tx_tail;
 static volatile uint16_t c_rx_head, c_rx_tail;
 static volatile uint16_t m_rx_lost, c_rx_lost;
 static volatile uint8_t m_tx_sent; /* a byte went out since TXC1 was last cleared */
+static uint16_t m_rx_seen; /* m_rx_head when the module last drained the ring or was last woken */
 
 /* 16-bit ring indices shared with an ISR: read and written with
  * interrupts off, or a torn half could be seen */
@@ -57,6 +59,22 @@ static void set16(volatile uint16_t *p, uint16_t v)
     cli();
     *p = v;
     SREG = s;
+}
+
+/* ---- CPU cycles: Timer1 free-running at clk/1, overflows counted ---- */
+static volatile uint16_t t1_high;
+ISR(TIMER1_OVF_vect) { t1_high++; }
+
+static uint32_t cycles(void)
+{
+    uint16_t hi, lo;
+    uint8_t s = SREG;
+    cli();
+    lo = TCNT1;
+    hi = t1_high;
+    if ((TIFR1 & _BV(TOV1)) && lo < 0x8000u) hi++; /* wrapped, ISR not run yet */
+    SREG = s;
+    return (uint32_t)hi << 16 | lo;
 }
 
 /* ---- time: Timer0 CTC at 1 kHz ---- */
@@ -88,19 +106,23 @@ ISR(USART1_UDRE_vect)
     UCSR1A = _BV(U2X1) | _BV(TXC1); /* clear TXC before each byte: set_baud waits on it */
     UDR1 = m_tx[m_tx_tail];
     m_tx_sent = 1;
-    m_tx_tail = (uint8_t)((m_tx_tail + 1u) % MODEM_TX_RING);
+    m_tx_tail = (uint16_t)((m_tx_tail + 1u) % MODEM_TX_RING);
 }
 
 int32_t hal_uart_write(const uint8_t *p, int32_t len)
 {
     int32_t n = 0;
+    uint16_t h = m_tx_head, t = get16(&m_tx_tail);
     while (n < len) {
-        uint8_t next = (uint8_t)((m_tx_head + 1u) % MODEM_TX_RING);
-        if (next == m_tx_tail) break; /* full: the firmware retries the rest */
-        m_tx[m_tx_head] = p[n++];
-        m_tx_head = next;
+        uint16_t next = (uint16_t)((h + 1u) % MODEM_TX_RING);
+        if (next == t) break; /* full: the firmware retries the rest */
+        m_tx[h] = p[n++];
+        h = next;
     }
-    if (n) UCSR1B |= _BV(UDRIE1);
+    if (n) {
+        set16(&m_tx_head, h);
+        UCSR1B |= _BV(UDRIE1);
+    }
     return n;
 }
 
@@ -110,6 +132,7 @@ int32_t hal_uart_read(uint8_t *p, int32_t max)
     uint16_t t = m_rx_tail, h = get16(&m_rx_head);
     while (n < max && t != h) { p[n++] = m_rx[t]; t = (uint16_t)((t + 1u) % MODEM_RX_RING); }
     set16(&m_rx_tail, t);
+    m_rx_seen = t == h ? h : (uint16_t)(h - 1u); /* not drained: the next sleep returns at once */
     return n;
 }
 
@@ -125,7 +148,7 @@ void hal_uart_set_baud(int32_t baud)
     if (baud <= 0) return;
     ubrr = (uint16_t)((F_CPU / 8u + (uint32_t)baud / 2u) / (uint32_t)baud - 1u); /* U2X */
     if (UCSR1B & _BV(TXEN1)) {
-        while ((m_tx_tail != m_tx_head || (m_tx_sent && !(UCSR1A & _BV(TXC1)))) &&
+        while ((get16(&m_tx_tail) != m_tx_head || (m_tx_sent && !(UCSR1A & _BV(TXC1)))) &&
                (uint32_t)(hal_millis() - t0) < 200u) {}
     }
     m_tx_sent = 0;
@@ -231,18 +254,22 @@ void hal_message(const uint8_t *topic, int32_t topic_len, const uint8_t *payload
 { console_message(topic, topic_len, payload, payload_len, flags); }
 
 /* ---- sleep: idle mode, woken by the 1 ms tick and the UARTs ----
- * Returns early when modem bytes arrive (not when old ones wait: a module
- * that is down, or reads in pieces, must not turn this into a busy loop) or
- * a console byte waits. */
+ * Returns early when modem bytes came after the module's last read (also
+ * those that came during its last loop() step) or a console byte waits; not
+ * for bytes it was already woken for: a module that is down must not turn
+ * this into a busy loop. */
 void hal_sleep(uint32_t ms)
 {
     uint32_t t0 = hal_millis();
-    uint16_t seen = get16(&m_rx_head);
     set_sleep_mode(SLEEP_MODE_IDLE);
     for (;;) {
         wdt_reset();
         cli();
-        if (m_rx_head != seen || c_rx_head != c_rx_tail || (uint32_t)(ms_count - t0) >= ms) { sei(); return; }
+        if (m_rx_head != m_rx_seen || c_rx_head != c_rx_tail || (uint32_t)(ms_count - t0) >= ms) {
+            m_rx_seen = m_rx_head;
+            sei();
+            return;
+        }
         sleep_enable();
         sei();       /* the instruction after sei runs first: no wake-up lost */
         sleep_cpu();
@@ -259,7 +286,8 @@ __attribute__((naked, used, section(".init3"))) static void paint_stack(void)
     while (p < (uint8_t *)SP - 16) *p++ = STACK_PAINT; /* SP = RAMEND here; the margin is this frame */
 }
 
-static uint32_t steps;
+static uint32_t steps, step_max;
+static uint64_t step_total; /* cycles inside atmqtt_step (interrupts included) */
 
 static int stats(char *out, int max)
 {
@@ -277,6 +305,8 @@ static int stats(char *out, int max)
     KV("stack_max", used);
     KV("ram_free", (int32_t)(RAMEND + 1u - RAMSTART) - statics - used);
     KV("steps", steps);
+    KV("step_us", (uint32_t)(step_total / (F_CPU / 1000000u)));
+    KV("step_max", step_max);
     KV("modem_rx_lost", get16(&m_rx_lost));
     KV("console_rx_lost", get16(&c_rx_lost));
     KV("millis", hal_millis());
@@ -305,6 +335,9 @@ int main(void)
     PORTD |= _BV(PD4) | _BV(PD5);
     DDRD |= _BV(PD4) | _BV(PD5);
     hal_uart_set_baud(115200);
+    TCCR1A = 0;
+    TCCR1B = _BV(CS10); /* Timer1: clk/1, for cycle counts */
+    TIMSK1 = _BV(TOIE1);
     rng_seed();
     sei();
     wdt_enable(WDTO_8S);
@@ -314,8 +347,14 @@ int main(void)
     for (;;) {
         uint32_t ms;
         console_poll();
-        ms = atmqtt_step(&core);
-        steps++;
+        {
+            uint32_t c0 = cycles(), dc;
+            ms = atmqtt_step(&core);
+            dc = cycles() - c0;
+            steps++;
+            step_total += dc;
+            if (dc > step_max) step_max = dc;
+        }
         if (ms) hal_sleep(ms);
         wdt_reset();
     }

@@ -10,7 +10,9 @@ import path from 'node:path';
 import { Mosquitto } from '../helpers/mosquitto.ts';
 import { AvrRun, ROOT, buildAvr, hex, type Cycles } from './avr-simavr.ts';
 
-const ELF = path.join(ROOT, 'build/avr/atmqtt-avr.elf');
+// AVR_OUT / AVR_CFLAGS: measure a variant (e.g. -DCONSOLE_LOG_LEVEL=3, no debug lines)
+const OUT = process.env.AVR_OUT ?? 'build/avr';
+const ELF = path.join(ROOT, OUT, 'atmqtt-avr.elf');
 const FLASH = 128 * 1024;
 const SRAM = 16 * 1024;
 
@@ -25,7 +27,7 @@ describe('atmega1284p: wasm2c image in simavr', { timeout: 240_000 }, () => {
   let broker: Mosquitto;
   let run: AvrRun | undefined;
   before(async () => {
-    buildAvr();
+    buildAvr({ OUT, CFLAGS_EXTRA: process.env.AVR_CFLAGS ?? '' });
     broker = await Mosquitto.start();
   });
   after(async () => {
@@ -43,7 +45,7 @@ describe('atmega1284p: wasm2c image in simavr', { timeout: 240_000 }, () => {
   });
 
   test('power-on to CONNACK through SIM800 to Mosquitto; stack high-water inside SRAM; QoS 1 round trip; CPU cost', async (ctx) => {
-    run = await AvrRun.start(ELF, 'sim800');
+    run = await AvrRun.start(ELF, 'sim800', path.join(ROOT, OUT, 'atmqtt-simavr'));
     await run.waitLine(/^R atmega1284p wasm2c$/, 15_000);
     run.send(`cfg 0 ${broker.url}`);
     run.send('cfg 10 sim800');
@@ -65,24 +67,26 @@ describe('atmega1284p: wasm2c image in simavr', { timeout: 240_000 }, () => {
     const i1 = await run.cycles(); const s1 = await run.stats();
     const idleSteps = s1['steps']! - s0['steps']!;
     const idleRate = (i1.busy - i0.busy) / (i1.simMs - i0.simMs); // awake cycles per ms when idle
-    ctx.diagnostic(`idle: ${idleSteps} loop() steps in ${i1.simMs - i0.simMs} ms, ${((i1.busy - i0.busy) / Math.max(1, idleSteps)).toFixed(0)} cycles a step (console stats included), CPU ${(100 * (i1.busy - i0.busy) / (i1.cycles - i0.cycles)).toFixed(2)} %`);
+    const stepCycles = ((s1['step_us']! - s0['step_us']!) * 16) / Math.max(1, idleSteps);
+    ctx.diagnostic(`idle: ${idleSteps} loop() steps in ${i1.simMs - i0.simMs} ms, ${stepCycles.toFixed(0)} cycles a step inside atmqtt_step (Timer1), ${((i1.busy - i0.busy) / Math.max(1, idleSteps)).toFixed(0)} awake cycles a step in all (console included), CPU ${(100 * (i1.busy - i0.busy) / (i1.cycles - i0.cycles)).toFixed(2)} %, longest step ${s1['step_max']} cycles`);
 
     // 10 QoS 1 publishes, one after the other, to a topic nobody here reads
     const n = 10;
-    const p0 = await run.cycles();
+    const p0 = await run.cycles(); const ps0 = await run.stats();
     let from = run.lines.length;
     for (let k = 0; k < n; k++) {
       run.send(`pub avr/cost 1 0 payload-${k}`);
       const got = await run.waitLine(new RegExp(`^E 5 \\d+ 1 ${hex('avr/cost')}$`), 20_000, from);
       from = got.index + 1;
     }
-    const p1 = await run.cycles();
+    const p1 = await run.cycles(); const ps1 = await run.stats();
     const perPub = (p1.busy - p0.busy - idleRate * (p1.simMs - p0.simMs)) / n;
-    ctx.diagnostic(`QoS 1 publish (PUBACK seen): ${perPub.toFixed(0)} cycles each above idle (${(perPub / 16000).toFixed(2)} ms of CPU at 16 MHz), ${((p1.simMs - p0.simMs) / n).toFixed(0)} ms each end to end, ${((p1.tx - p0.tx + p1.rx - p0.rx) / n).toFixed(0)} modem UART bytes each`);
+    const perPubSteps = (ps1['step_us']! - ps0['step_us']!) * 16 / n;
+    ctx.diagnostic(`QoS 1 publish (PUBACK seen): ${perPub.toFixed(0)} awake cycles each above idle (${(perPub / 16000).toFixed(2)} ms of CPU at 16 MHz; ${perPubSteps.toFixed(0)} of them inside atmqtt_step, the rest console lines and interrupts), ${((p1.simMs - p0.simMs) / n).toFixed(0)} ms each end to end, ${((p1.tx - p0.tx + p1.rx - p0.rx) / n).toFixed(0)} modem UART bytes each`);
 
     // 200-byte QoS 1 publishes back to back (the next when the last is acked:
     // the small profile's outbox holds two): awake cycles per modem UART byte
-    const b0: Cycles = await run.cycles();
+    const b0: Cycles = await run.cycles(); const bs0 = await run.stats();
     from = run.lines.length;
     const body = 'x'.repeat(200);
     for (let k = 0; k < 10; k++) {
@@ -90,10 +94,11 @@ describe('atmega1284p: wasm2c image in simavr', { timeout: 240_000 }, () => {
       const got = await run.waitLine(new RegExp(`^E 5 \\d+ 1 ${hex('avr/burst')}$`), 30_000, from);
       from = got.index + 1;
     }
-    const b1 = await run.cycles();
+    const b1 = await run.cycles(); const bs1 = await run.stats();
     const bytes = b1.tx - b0.tx + b1.rx - b0.rx;
     const perByte = (b1.busy - b0.busy) / bytes;
-    ctx.diagnostic(`10 x 200-byte QoS 1: ${bytes} modem UART bytes in ${b1.simMs - b0.simMs} ms (${(bytes * 1000 / (b1.simMs - b0.simMs)).toFixed(0)} B/s both ways), CPU ${(100 * (b1.busy - b0.busy) / (b1.cycles - b0.cycles)).toFixed(1)} %, ${perByte.toFixed(0)} cycles a UART byte -> ${(100 * perByte * 11520 / 16e6).toFixed(1)} % of the CPU at a saturated 115200 baud (11,520 B/s)`);
+    const perByteSteps = (bs1['step_us']! - bs0['step_us']!) * 16 / bytes;
+    ctx.diagnostic(`10 x 200-byte QoS 1: ${bytes} modem UART bytes in ${b1.simMs - b0.simMs} ms (${(bytes * 1000 / (b1.simMs - b0.simMs)).toFixed(0)} B/s both ways), CPU ${(100 * (b1.busy - b0.busy) / (b1.cycles - b0.cycles)).toFixed(1)} %, ${perByte.toFixed(0)} cycles a UART byte -> ${(100 * perByte * 11520 / 16e6).toFixed(1)} % of the CPU at a saturated 115200 baud (11,520 B/s); inside atmqtt_step ${perByteSteps.toFixed(0)} cycles a byte -> ${(100 * perByteSteps * 11520 / 16e6).toFixed(1)} %`);
 
     const st = await run.stats();
     ctx.diagnostic(`SRAM: .data+.bss ${st['ram_static']} + stack high-water ${st['stack_max']} = ${st['ram_static']! + st['stack_max']!} of ${SRAM}; modem RX bytes lost ${st['modem_rx_lost']}`);
