@@ -1,60 +1,81 @@
-/* ATmega1284P HAL for the atmqtt host core (avr-libc, F_CPU 16 MHz).
- * The modem is on USART1 (PD2 RXD1 / PD3 TXD1), interrupt-driven RX ring;
- * logs go out on USART0 (PD1 TXD0, the bootloader / USB-serial port) at
- * 115200. PWRKEY = PD4, RESET = PD5 (ABI pins 4 and 5). millis from
- * Timer0 (CTC, 1 ms). No host sockets: sock_open returns -20, so only
- * AT-modem links (sim800, sim900, esp-at) work. wasm3 allocates from its
- * fixed heap (-Dd_m3FixedHeap); as on the ESP8266 that allocator cannot
- * free, so a due restart after a trap resets the MCU (watchdog) instead.
- *
- * The image is the small profile's module (4 KiB of linear memory, the
- * memory limit here) and lives in flash (PROGMEM). wasm3 0.5.0 reads the
- * module through ordinary data-space pointers (parse and lazy compile),
- * which on AVR address SRAM, not flash, and needs ~100 KiB of heap for its
- * code pages: see board/avr/README.md — this build links and is measured,
- * but does not run on 16 KiB of SRAM. */
+/* ATmega1284P HAL for atmqtt (avr-libc, F_CPU 16 MHz), with the module
+ * translated ahead of time by wasm2c (board/wasm2c/atmqtt_aot.c).
+ * - modem on USART1 (PD2 RXD1 / PD3 TXD1): interrupt-driven RX and TX rings;
+ * - console on USART0 (board/CONSOLE.md, board/core/console.c), 115200 8N1,
+ *   interrupt-driven RX and TX rings;
+ * - PWRKEY = PD4, RESET = PD5 (ABI pins 4 and 5);
+ * - millis from Timer0 (CTC, 1 ms); idle sleep between loop() steps;
+ * - no host sockets: sock_open returns -20, so only AT-modem links work;
+ * - the stack is painted at reset; `stats` reports its high-water.
+ * A trap restarts the module in place (memory and globals re-made from
+ * flash, see atmqtt_aot.c); the watchdog (8 s) resets the chip if the main
+ * loop ever stops. */
 #include "atmqtt_host.h"
+#include "console.h"
 #include "hal.h"
 
 #include <stdint.h>
 #include <string.h>
-#include <avr/io.h>
 #include <avr/interrupt.h>
-#include <avr/pgmspace.h>
+#include <avr/io.h>
+#include <avr/sleep.h>
 #include <avr/wdt.h>
 
 #ifndef F_CPU
 #define F_CPU 16000000UL
 #endif
-#ifndef BOARD_STACK_BYTES
-#define BOARD_STACK_BYTES 2048u
-#endif
-#ifndef BOARD_MEMORY_LIMIT
-#define BOARD_MEMORY_LIMIT 4096u /* the small profile's budget (asconfig.json target small) */
-#endif
+#define CONSOLE_BAUD 115200UL
+#define MODEM_RX_RING 512u  /* 44 ms of 115200 baud: a CIPRXGET answer while loop() runs */
+#define MODEM_TX_RING 512u  /* a whole CIPSEND payload: loop() need not spin while the UART drains */
+#define CON_RX_RING   512u  /* a burst of pub lines while one loop() step runs (up to ~20 ms) */
+#define CON_TX_RING   256u  /* debug lines of one loop() step go out while the next runs */
+#define STACK_PAINT   0xC5u
 
-#ifndef ATMQTT_CFG_BROKER
-#define ATMQTT_CFG_BROKER "mqtt://test.mosquitto.org:1883"
-#endif
-#ifndef ATMQTT_CFG_LINK
-#define ATMQTT_CFG_LINK "sim800"
-#endif
-#ifndef ATMQTT_CFG_APN
-#define ATMQTT_CFG_APN ""
-#endif
+/* ---- rings: head written by the producer, tail by the consumer ---- */
+static volatile uint8_t m_rx[MODEM_RX_RING], m_tx[MODEM_TX_RING], c_rx[CON_RX_RING], c_tx[CON_TX_RING];
+static volatile uint16_t m_rx_head, m_rx_tail;
+static volatile uint8_t c_tx_head, c_tx_tail; /* 256-entry ring: 8-bit indices */
+static volatile uint16_t m_tx_head, m_tx_tail;
+static volatile uint16_t c_rx_head, c_rx_tail;
+static volatile uint16_t m_rx_lost, c_rx_lost;
+static volatile uint8_t m_tx_sent; /* a byte went out since TXC1 was last cleared */
+static uint16_t m_rx_seen; /* m_rx_head when the module last drained the ring or was last woken */
 
-/* configuration in flash */
-static const char cfg_broker[] PROGMEM = ATMQTT_CFG_BROKER;
-static const char cfg_link[] PROGMEM = ATMQTT_CFG_LINK;
-static const char cfg_baud[] PROGMEM = "115200";
-static const char cfg_apn[] PROGMEM = ATMQTT_CFG_APN;
-static PGM_P const config[19] PROGMEM = {
-    [0] = cfg_broker, [10] = cfg_link, [13] = cfg_baud, [14] = cfg_apn,
-};
+/* 16-bit ring indices shared with an ISR: read and written with
+ * interrupts off, or a torn half could be seen */
+static uint16_t get16(volatile uint16_t *p)
+{
+    uint16_t v;
+    uint8_t s = SREG;
+    cli();
+    v = *p;
+    SREG = s;
+    return v;
+}
 
-/* the image, generated into build/avr/ by board/avr/build.sh (PROGMEM) */
-extern const uint8_t atmqtt_image[] PROGMEM;
-extern const uint32_t atmqtt_image_len;
+static void set16(volatile uint16_t *p, uint16_t v)
+{
+    uint8_t s = SREG;
+    cli();
+    *p = v;
+    SREG = s;
+}
+
+/* ---- CPU cycles: Timer1 free-running at clk/1, overflows counted ---- */
+static volatile uint16_t t1_high;
+ISR(TIMER1_OVF_vect) { t1_high++; }
+
+static uint32_t cycles(void)
+{
+    uint16_t hi, lo;
+    uint8_t s = SREG;
+    cli();
+    lo = TCNT1;
+    hi = t1_high;
+    if ((TIFR1 & _BV(TOV1)) && lo < 0x8000u) hi++; /* wrapped, ISR not run yet */
+    SREG = s;
+    return (uint32_t)hi << 16 | lo;
+}
 
 /* ---- time: Timer0 CTC at 1 kHz ---- */
 static volatile uint32_t ms_count;
@@ -71,41 +92,114 @@ uint32_t hal_millis(void)
 }
 
 /* ---- USART1: modem ---- */
-#define RX_RING 256u
-static volatile uint8_t rx_ring[RX_RING];
-static volatile uint8_t rx_head, rx_tail; /* 256-entry ring: uint8_t wraps */
-
 ISR(USART1_RX_vect)
 {
     uint8_t b = UDR1;
-    uint8_t next = (uint8_t)(rx_head + 1u);
-    if (next != rx_tail) { rx_ring[rx_head] = b; rx_head = next; }
+    uint16_t next = (uint16_t)((m_rx_head + 1u) % MODEM_RX_RING);
+    if (next != m_rx_tail) { m_rx[m_rx_head] = b; m_rx_head = next; }
+    else m_rx_lost++;
+}
+
+ISR(USART1_UDRE_vect)
+{
+    if (m_tx_tail == m_tx_head) { UCSR1B &= (uint8_t)~_BV(UDRIE1); return; }
+    UCSR1A = _BV(U2X1) | _BV(TXC1); /* clear TXC before each byte: set_baud waits on it */
+    UDR1 = m_tx[m_tx_tail];
+    m_tx_sent = 1;
+    m_tx_tail = (uint16_t)((m_tx_tail + 1u) % MODEM_TX_RING);
 }
 
 int32_t hal_uart_write(const uint8_t *p, int32_t len)
 {
     int32_t n = 0;
-    while (n < len && (UCSR1A & _BV(UDRE1))) UDR1 = p[n++]; /* one byte per free data register */
+    uint16_t h = m_tx_head, t = get16(&m_tx_tail);
+    while (n < len) {
+        uint16_t next = (uint16_t)((h + 1u) % MODEM_TX_RING);
+        if (next == t) break; /* full: the firmware retries the rest */
+        m_tx[h] = p[n++];
+        h = next;
+    }
+    if (n) {
+        set16(&m_tx_head, h);
+        UCSR1B |= _BV(UDRIE1);
+    }
     return n;
 }
 
 int32_t hal_uart_read(uint8_t *p, int32_t max)
 {
     int32_t n = 0;
-    while (n < max && rx_tail != rx_head) { p[n++] = rx_ring[rx_tail]; rx_tail = (uint8_t)(rx_tail + 1u); }
+    uint16_t t = m_rx_tail, h = get16(&m_rx_head);
+    while (n < max && t != h) { p[n++] = m_rx[t]; t = (uint16_t)((t + 1u) % MODEM_RX_RING); }
+    set16(&m_rx_tail, t);
+    m_rx_seen = t == h ? h : (uint16_t)(h - 1u); /* not drained: the next sleep returns at once */
     return n;
 }
 
+/* Datasheet (ATmega164A/324A/644A/1284P, USART initialization): no
+ * transmission may be going on while the rate changes; TXC1 says the last
+ * byte has left. The transmitter and receiver stay enabled throughout:
+ * clearing UCSR1B (as this HAL once did) is not needed, and under simavr
+ * leaves UDRE1 clear for ever. Waits at most 200 ms for the TX ring. */
 void hal_uart_set_baud(int32_t baud)
 {
     uint16_t ubrr;
+    uint32_t t0 = hal_millis();
     if (baud <= 0) return;
     ubrr = (uint16_t)((F_CPU / 8u + (uint32_t)baud / 2u) / (uint32_t)baud - 1u); /* U2X */
-    UCSR1B = 0;
-    UCSR1A = _BV(U2X1);
-    UBRR1 = ubrr;
-    UCSR1C = _BV(UCSZ11) | _BV(UCSZ10); /* 8N1 */
-    UCSR1B = _BV(RXEN1) | _BV(TXEN1) | _BV(RXCIE1);
+    if (UCSR1B & _BV(TXEN1)) {
+        while ((get16(&m_tx_tail) != m_tx_head || (m_tx_sent && !(UCSR1A & _BV(TXC1)))) &&
+               (uint32_t)(hal_millis() - t0) < 200u) {}
+    }
+    m_tx_sent = 0;
+    {
+        uint8_t s = SREG;
+        cli();
+        UBRR1 = ubrr;
+        UCSR1A = _BV(U2X1);
+        UCSR1C = _BV(UCSZ11) | _BV(UCSZ10); /* 8N1 */
+        UCSR1B = (uint8_t)(_BV(RXEN1) | _BV(TXEN1) | _BV(RXCIE1) | (m_tx_tail != m_tx_head ? _BV(UDRIE1) : 0));
+        SREG = s;
+    }
+}
+
+/* ---- USART0: console ---- */
+ISR(USART0_RX_vect)
+{
+    uint8_t b = UDR0;
+    uint16_t next = (uint16_t)((c_rx_head + 1u) % CON_RX_RING);
+    if (next != c_rx_tail) { c_rx[c_rx_head] = b; c_rx_head = next; }
+    else c_rx_lost++;
+}
+
+ISR(USART0_UDRE_vect)
+{
+    if (c_tx_tail == c_tx_head) { UCSR0B &= (uint8_t)~_BV(UDRIE0); return; }
+    UDR0 = c_tx[c_tx_tail];
+    c_tx_tail = (uint8_t)((c_tx_tail + 1u) % CON_TX_RING);
+}
+
+int32_t hal_console_read(uint8_t *p, int32_t max)
+{
+    int32_t n = 0;
+    uint16_t t = c_rx_tail, h = get16(&c_rx_head);
+    while (n < max && t != h) { p[n++] = c_rx[t]; t = (uint16_t)((t + 1u) % CON_RX_RING); }
+    set16(&c_rx_tail, t);
+    return n;
+}
+
+/* waits for room (the UDRE interrupt drains the ring), never drops a byte */
+int32_t hal_console_write(const uint8_t *p, int32_t len)
+{
+    int32_t n;
+    for (n = 0; n < len; n++) {
+        uint8_t next = (uint8_t)((c_tx_head + 1u) % CON_TX_RING);
+        while (next == c_tx_tail) { UCSR0B |= _BV(UDRIE0); wdt_reset(); }
+        c_tx[c_tx_head] = p[n];
+        c_tx_head = next;
+    }
+    UCSR0B |= _BV(UDRIE0);
+    return len;
 }
 
 /* ---- GPIO: ABI pin 4 -> PD4 (PWRKEY), 5 -> PD5 (RESET) ---- */
@@ -114,8 +208,8 @@ void hal_gpio_write(int32_t pin, int32_t level)
     uint8_t bit;
     if (pin != 4 && pin != 5) return;
     bit = (uint8_t)_BV(pin);
-    DDRD |= bit;
     if (level) PORTD |= bit; else PORTD &= (uint8_t)~bit;
+    DDRD |= bit;
 }
 
 /* ---- sockets: none ---- */
@@ -152,50 +246,72 @@ void hal_random_fill(uint8_t *p, int32_t len)
     }
 }
 
-/* ---- log on USART0 ---- */
-static void log_byte(uint8_t b)
-{
-    while (!(UCSR0A & _BV(UDRE0))) {}
-    UDR0 = b;
-}
-
-void hal_log(int32_t level, const char *text, int32_t len)
-{
-    int32_t i;
-    log_byte((uint8_t)(level == 1 ? 'E' : level == 2 ? 'W' : level == 3 ? 'I' : 'D'));
-    log_byte(' ');
-    for (i = 0; i < len; i++) log_byte((uint8_t)text[i]);
-    log_byte('\r');
-    log_byte('\n');
-}
-
-int32_t hal_config_read(int32_t key, uint8_t *p, int32_t max)
-{
-    PGM_P s;
-    size_t n;
-    if (key < 0 || key >= 19) return -1;
-    s = (PGM_P)pgm_read_word(&config[key]);
-    if (!s || !pgm_read_byte(s)) return -1;
-    n = strlen_P(s);
-    memcpy_P(p, s, n < (size_t)max ? n : (size_t)max);
-    return (int32_t)n;
-}
-
-__attribute__((weak)) void board_on_event(int32_t kind, int32_t a, int32_t b, const uint8_t *p, int32_t len)
-{ (void)kind; (void)a; (void)b; (void)p; (void)len; }
-__attribute__((weak)) void board_on_message(const uint8_t *t, int32_t tl, const uint8_t *p, int32_t pl, int32_t flags)
-{ (void)t; (void)tl; (void)p; (void)pl; (void)flags; }
-
-void hal_event(int32_t kind, int32_t a, int32_t b, const uint8_t *p, int32_t len) { board_on_event(kind, a, b, p, len); }
+/* ---- the module's log, events, messages, configuration: the console ---- */
+void hal_log(int32_t level, const char *text, int32_t len) { console_log(level, text, len); }
+int32_t hal_config_read(int32_t key, uint8_t *p, int32_t max) { return console_config_read(key, p, max); }
+void hal_event(int32_t kind, int32_t a, int32_t b, const uint8_t *p, int32_t len) { console_event(kind, a, b, p, len); }
 void hal_message(const uint8_t *topic, int32_t topic_len, const uint8_t *payload, int32_t payload_len, int32_t flags)
-{ board_on_message(topic, topic_len, payload, payload_len, flags); }
+{ console_message(topic, topic_len, payload, payload_len, flags); }
 
+/* ---- sleep: idle mode, woken by the 1 ms tick and the UARTs ----
+ * Returns early when modem bytes came after the module's last read (also
+ * those that came during its last loop() step) or a console byte waits; not
+ * for bytes it was already woken for: a module that is down must not turn
+ * this into a busy loop. */
 void hal_sleep(uint32_t ms)
 {
     uint32_t t0 = hal_millis();
-    while ((uint32_t)(hal_millis() - t0) < ms && rx_head == rx_tail) {
+    set_sleep_mode(SLEEP_MODE_IDLE);
+    for (;;) {
         wdt_reset();
+        cli();
+        if (m_rx_head != m_rx_seen || c_rx_head != c_rx_tail || (uint32_t)(ms_count - t0) >= ms) {
+            m_rx_seen = m_rx_head;
+            sei();
+            return;
+        }
+        sleep_enable();
+        sei();       /* the instruction after sei runs first: no wake-up lost */
+        sleep_cpu();
+        sleep_disable();
     }
+}
+
+/* ---- stack: painted before main, high-water on `stats` ---- */
+extern uint8_t __heap_start; /* end of .data + .bss (no malloc here) */
+
+__attribute__((naked, used, section(".init3"))) static void paint_stack(void)
+{
+    uint8_t *p = &__heap_start;
+    while (p < (uint8_t *)SP - 16) *p++ = STACK_PAINT; /* SP = RAMEND here; the margin is this frame */
+}
+
+static uint32_t steps, step_max;
+static uint64_t step_total; /* cycles inside atmqtt_step (interrupts included) */
+
+static int stats(char *out, int max)
+{
+    const uint8_t *p = &__heap_start;
+    uint16_t statics = (uint16_t)((uintptr_t)&__heap_start - RAMSTART);
+    uint16_t used;
+    int k = 0;
+    while (p <= (const uint8_t *)RAMEND && *p == STACK_PAINT) p++;
+    used = (uint16_t)(RAMEND + 1u - (uintptr_t)p);
+    /* each pair is at most 1 + 15 + 1 + 11 bytes: stop before max */
+#define KV(key, v) do { if (k + (int)sizeof(key) + 13 > max) break; \
+                        out[k++] = ' '; memcpy(&out[k], key "=", sizeof(key)); k += (int)sizeof(key); \
+                        k += console_itoa((int32_t)(v), &out[k]); } while (0)
+    KV("ram_static", statics);
+    KV("stack_max", used);
+    KV("ram_free", (int32_t)(RAMEND + 1u - RAMSTART) - statics - used);
+    KV("steps", steps);
+    KV("step_us", (uint32_t)(step_total / (F_CPU / 1000000u)));
+    KV("step_max", step_max);
+    KV("modem_rx_lost", get16(&m_rx_lost));
+    KV("console_rx_lost", get16(&c_rx_lost));
+    KV("millis", hal_millis());
+#undef KV
+    return k;
 }
 
 /* ---- entry ---- */
@@ -203,7 +319,6 @@ static atmqtt_core core;
 
 int main(void)
 {
-    uint32_t ms;
     MCUSR = 0;
     wdt_disable();
     /* Timer0: CTC, /64, 250 counts = 1 ms at 16 MHz */
@@ -211,29 +326,36 @@ int main(void)
     TCCR0B = _BV(CS01) | _BV(CS00);
     OCR0A = (uint8_t)(F_CPU / 64u / 1000u - 1u);
     TIMSK0 = _BV(OCIE0A);
-    /* USART0 log, 115200 with U2X */
+    /* USART0 console, 115200 with U2X */
     UCSR0A = _BV(U2X0);
-    UBRR0 = (uint16_t)((F_CPU / 8u + 115200u / 2u) / 115200u - 1u);
+    UBRR0 = (uint16_t)((F_CPU / 8u + CONSOLE_BAUD / 2u) / CONSOLE_BAUD - 1u);
     UCSR0C = _BV(UCSZ01) | _BV(UCSZ00);
-    UCSR0B = _BV(TXEN0);
+    UCSR0B = _BV(RXEN0) | _BV(TXEN0) | _BV(RXCIE0);
+    /* modem pins idle high (PWRKEY released, RESET inactive) */
+    PORTD |= _BV(PD4) | _BV(PD5);
+    DDRD |= _BV(PD4) | _BV(PD5);
     hal_uart_set_baud(115200);
+    TCCR1A = 0;
+    TCCR1B = _BV(CS10); /* Timer1: clk/1, for cycle counts */
+    TIMSK1 = _BV(TOIE1);
     rng_seed();
     sei();
     wdt_enable(WDTO_8S);
 
-    core.stack_bytes = BOARD_STACK_BYTES;
-    core.memory_limit = BOARD_MEMORY_LIMIT;
-    if (atmqtt_start(&core, atmqtt_image, atmqtt_image_len) == ATMQTT_E_IMAGE) {
-        for (;;) wdt_reset(); /* corrupt image: stay down, logged once */
-    }
+    console_stats_hook = stats;
+    console_init(&core, "atmega1284p", "wasm2c", NULL, 0);
     for (;;) {
-        if (!core.running && core.traps && (int32_t)(hal_millis() - core.restart_at) >= 0) {
-            hal_log(2, "fixed heap: resetting to restart the module", 43);
-            wdt_enable(WDTO_15MS);
-            for (;;) {}
+        uint32_t ms;
+        console_poll();
+        {
+            uint32_t c0 = cycles(), dc;
+            ms = atmqtt_step(&core);
+            dc = cycles() - c0;
+            steps++;
+            step_total += dc;
+            if (dc > step_max) step_max = dc;
         }
-        ms = atmqtt_step(&core);
-        hal_sleep(ms);
+        if (ms) hal_sleep(ms);
         wdt_reset();
     }
 }

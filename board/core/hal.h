@@ -28,6 +28,14 @@ int32_t hal_config_read(int32_t key, uint8_t *p, int32_t max);
 void    hal_event(int32_t kind, int32_t a, int32_t b, const uint8_t *p, int32_t len);
 void    hal_message(const uint8_t *topic, int32_t topic_len, const uint8_t *payload, int32_t payload_len, int32_t flags);
 
+/* The board console (board/CONSOLE.md, board/core/console.c), on boards
+ * that have one. read: copy up to max received bytes, 0 when none, never
+ * waits. write: takes all len bytes, never drops one: it may wait for room
+ * (on a chip, in an interrupt-driven TX ring while interrupts keep the
+ * modem UART served). */
+int32_t hal_console_read(uint8_t *p, int32_t max);
+int32_t hal_console_write(const uint8_t *p, int32_t len);
+
 /* Wait up to ms milliseconds; may return early when a socket, the UART or
  * a console has something. The board may call the core's export wrappers
  * from here (never from the other hal_ functions). */
