@@ -224,14 +224,15 @@ static void cmd_stats(void)
 {
     static const char *const names[] = { "published", "received", "bytes_out", "bytes_in", "reconnects", "errors", "dropped" };
     int32_t i;
+    int run = core->running;
     outc('S');
+    /* always state= and pending= (CONSOLE.md); 0 while the module is down */
+    stat("state", run ? atmqtt_state(core) : 0);
+    stat("pending", run ? atmqtt_pending(core) : 0);
     stat("traps", (int32_t)core->traps);
-    stat("running", core->running);
-    if (core->running) {
-        stat("state", atmqtt_state(core));
-        stat("pending", atmqtt_pending(core));
+    stat("running", run);
+    if (run)
         for (i = 0; i < 7; i++) stat(names[i], atmqtt_counter(core, i));
-    }
     if (console_stats_hook) {
         char b[CONSOLE_STATS_BYTES];
         out(b, console_stats_hook(b, (int)sizeof b));
