@@ -180,6 +180,8 @@ export class BoardRun {
     switch (kind) {
       case 'R':
         if (this.o.trace) this.log(`board: ${line}`);
+        // a board that kept its configuration across a restart starts by itself
+        if (/ running$/.test(line)) return;
         for (const l of configLines(this.o.config)) this.send(l);
         this.send('start');
         return;
