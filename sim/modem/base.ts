@@ -168,6 +168,8 @@ export abstract class ModemBase implements ModemEmulator {
   protected slow = false;
   protected stormUntil = -Infinity;
   protected sendFailNext = false;
+  /** 'reset-mid-read' (short) / 'reset-after-read' (after) armed: cuts the next counted data response */
+  private brownOutNext: 'short' | 'after' | null = null;
   protected poweredAt = 0;
   /** printed its last word, powering off once it has gone out */
   private stopping = false;
@@ -305,6 +307,7 @@ export abstract class ModemBase implements ModemEmulator {
       this.slow = false;
       this.stormUntil = -Infinity;
       this.sendFailNext = false;
+      this.brownOutNext = null;
       return;
     }
     if (this.power !== 'on' || this.hung) return;
@@ -314,6 +317,8 @@ export abstract class ModemBase implements ModemEmulator {
       case 'hang': this.hang(); break;
       case 'slow': this.slow = true; break;
       case 'send-fail': this.sendFailNext = true; break;
+      case 'reset-mid-read': this.brownOutNext = 'short'; break;
+      case 'reset-after-read': this.brownOutNext = 'after'; break;
       case 'urc-storm': this.startStorm(); break;
       case 'drop': this.faultDrop(); break;
       case 'pdp-deact': this.faultPdpDeact(); break;
@@ -376,6 +381,29 @@ export abstract class ModemBase implements ModemEmulator {
     this.killSockets();
     if (lastWord !== null) this.emit(L(lastWord));
     this.after(this.txDrainMs(), () => this.powerOff());
+  }
+
+  /**
+   * A counted data response (its header, then its data) about to go out:
+   * when a 'reset-mid-read' / 'reset-after-read' fault is armed, sends it 8
+   * bytes short (or whole, but without what follows, its OK), then the
+   * module browns out: nothing more is said or heard, the links are gone,
+   * and once those bytes have drained from the UART it starts again (power-on
+   * garbage, RDY / ready), as a supply dip under load does. Returns true
+   * when it did: the caller sends nothing more.
+   */
+  protected brownOut(head: string, data: Uint8Array): boolean {
+    const how = this.brownOutNext;
+    if (how === null) return false;
+    this.brownOutNext = null;
+    const cut = how === 'short' ? data.subarray(0, Math.max(0, data.length - 8)) : data;
+    this.emit(Buffer.concat([Buffer.from(head, 'latin1'), cut]));
+    this.ready = false; // input from here on is lost
+    this.clearTimers();
+    this.killSockets();
+    this.stormUntil = -Infinity;
+    this.after(this.txDrainMs(), () => this.powerOn());
+    return true;
   }
 
   private hang(): void {
