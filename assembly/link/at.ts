@@ -409,7 +409,7 @@ export function poll(): void {
   // read in chunks, but never more than the receive ring can take while a
   // binary read is in progress, so data is not read faster than it is used
   for (let guard = 0; guard < 32; guard++) {
-    const n = uartRead(chunk, 64);
+    const n = uartRead(chunk, binLeft > 0 ? min(64, ring.rxFree()) : 64);
     if (n <= 0) break;
     for (let i = 0; i < n; i++) feed(load<u8>(chunk + i));
   }

@@ -368,10 +368,11 @@ function openStep(now: u32): void {
     return;
   }
   if (!wantOpen || closeWanted) { closeSocket(); return; }
-  // pushed data (+IPD) waits for a final OK: ask for one
+  // pushed data (+IPD) waits for a final OK (or the next +IPD): ask for one
+  // (it comes after whatever the module has queued to push: seconds of it)
   if (ring.rxPend > 0) {
     at.begin(ascii("AT"));
-    at.send(1000, 0, false, false);
+    at.send(5000, 0, false, false);
     m = M_READ;
     return;
   }

@@ -905,7 +905,7 @@ describe("ESP8266 AT", () => {
     espConnect();
   });
 
-  it("active mode (no CIPRECVMODE): +IPD larger than the receive ring; the excess is lost and counted, the stream has a hole: nothing of it is read, the link is closed", () => {
+  it("active mode (no CIPRECVMODE): +IPD larger than the receive ring; read no faster than the session takes it, nothing lost; the end waits for the OK of an AT", () => {
     espSession(false);
     const n = LINK_RX_BYTES + 88;
     const body = new Array<u8>(n);
@@ -913,14 +913,23 @@ describe("ESP8266 AT", () => {
     const lost0 = at.lostBytes();
     modemSays("\r\n+IPD,0," + n.toString() + ":");
     modemSaysBytes(body);
-    answer("\r\n0,CLOSED\r\n");
-    expect(at.lostBytes() - lost0).toBe(88);
-    expect(logCount("rx overrun, lost")).toBe(1);
-    expect(modemRead(OUT, 4096) <= 0).toBe(true, "a stream with a hole is not read on");
-    expect(modemState()).toBe(LINK_DOWN);
-    wrote("AT+CIPCLOSE=0\r\n"); // nothing else: active mode is never polled
-    answer("\r\nERROR\r\n");
-    espConnect();
+    let k = 0;
+    for (let i = 0; i < 20; i++) {
+      step();
+      const r = modemRead(OUT + k, 4096 - k);
+      if (r > 0) k += r;
+    }
+    expect(k).toBe(n - LINK_RX_BYTES / 2, "its last half-ring held back");
+    wrote("AT\r\n");
+    answer("\r\nOK\r\n");
+    const r = modemRead(OUT + k, 4096 - k);
+    if (r > 0) k += r;
+    expect(k).toBe(n);
+    let same = true;
+    for (let i = 0; i < k; i++) if (load<u8>(OUT + i) != body[i]) same = false;
+    expect(same).toBe(true);
+    expect(at.lostBytes() - lost0).toBe(0);
+    expect(modemState()).toBe(LINK_UP);
   });
 
   it("active mode: pushed +IPD data reaches the session only after a final OK; with no command in flight the driver asks with AT", () => {
