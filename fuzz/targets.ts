@@ -64,7 +64,9 @@ function recover(d: Device, ws: boolean, boundMs = 180_000): void {
   const broker = new MiniBroker();
   let upgraded = !ws;
   let req = '';
+  let opens = d.sock.opens;
   const pump = (): void => {
+    if (d.sock.opens !== opens) { opens = d.sock.opens; broker.reset(); upgraded = !ws; req = ''; }
     if (d.sock.opens > opensBefore && d.sock.state === 0 && !d.sock.closed) d.sock.state = 1;
     if (d.sock.state !== 1) return;
     const w = d.sock.take();
