@@ -1,7 +1,7 @@
 // What the session reads and writes through: the raw link, or a WebSocket
 // over it. Same five calls either way (coreMQTT's transport interface).
 import { linkOpen, linkState, linkRead, linkWrite, linkClose, linkPoll, linkSleep, linkPendingOut, linkError } from "./link/link";
-import { wsOpen, wsState, wsRead, wsWrite, wsClose, wsError, wsErrorDetail } from "./ws/ws";
+import { wsOpen, wsState, wsRead, wsWrite, wsClose, wsError, wsErrorDetail, wsPendingOut } from "./ws/ws";
 
 let useWs: bool = false;
 
@@ -15,8 +15,8 @@ export function transportOpen(host: usize, hostLen: i32, port: i32, path: usize,
 /** Runs the link's own state machine (modem bring-up, polling); every loop. */
 export function transportPoll(): void { linkPoll(); }
 export function transportSleep(): u32 { return linkSleep(); }
-/** Bytes written but still queued below (the WebSocket layer writes through). */
-export function transportPendingOut(): i32 { return linkPendingOut(); }
+/** Bytes written but still queued below: in the WebSocket layer, then the link. */
+export function transportPendingOut(): i32 { return (useWs ? wsPendingOut() : 0) + linkPendingOut(); }
 
 /** LINK_DOWN, LINK_OPENING or LINK_UP; also drives handshakes. */
 export function transportState(): i32 { return useWs ? wsState() : linkState(); }

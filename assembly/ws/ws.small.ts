@@ -7,6 +7,7 @@ import { LINK_DOWN } from "../link/link";
 
 export function wsError(): i32 { return 0; }
 export function wsErrorDetail(): i32 { return 0; }
+export function wsPendingOut(): i32 { return 0; }
 export function wsOpen(h: usize, hl: i32, p: i32, pth: usize, pthl: i32, secure: bool): i32 { return E.E_UNSUPPORTED; }
 export function wsState(): i32 { return LINK_DOWN; }
 export function wsWrite(p: usize, n: i32): i32 { return E.E_NOT_CONNECTED; }

@@ -72,6 +72,8 @@ let pathLen: i32 = 0;
 
 /** The named error that ended the last connection, and its detail. */
 export function wsError(): i32 { return err; }
+/** Framed bytes not yet handed to the link. */
+export function wsPendingOut(): i32 { return outLen - outHead; }
 export function wsErrorDetail(): i32 { return errDetail; }
 
 /** Ends the connection with a named error; the session reports it. */
@@ -231,7 +233,13 @@ function readResponse(): i32 {
 
 /** Drives the link and the upgrade; LINK_UP once frames may flow. */
 export function wsState(): i32 {
-  if (state == W_OPEN) return linkState() == LINK_DOWN ? LINK_DOWN : LINK_UP;
+  if (state == W_OPEN) {
+    // frames the link could not take at write time go out from here: the
+    // session may have nothing more to write for a while (it once waited
+    // for ever with its QoS 1 publishes in this buffer)
+    if (outLen > 0 && flushOut() < 0) return LINK_DOWN;
+    return linkState() == LINK_DOWN ? LINK_DOWN : LINK_UP;
+  }
   if (state == W_DOWN) return LINK_DOWN;
   if (state == W_LINK) {
     const ls = linkState();
