@@ -96,7 +96,7 @@ function parseArgs(argv: string[]): Args {
       case '--will-retain': a.config.will_retain = true; break;
       case '--telemetry': a.config.telemetry_s = int(i++, 0, 86400); break;
       case '--trace': a.trace = true; break;
-      case '--show-secrets': a.showSecrets = true; break;
+      case '--show-secrets': a.showSecrets = true; a.config.log_secrets = true; break;
       case '--stay': a.stay = true; break;
       case '--guard': a.guard = true; break;
       case '--profile': {

@@ -10,6 +10,7 @@ import * as S from "../mqtt/session";
 import { transportUseWebSocket } from "../transport";
 import { linkSelect, KIND_SOCKET, KIND_SIM800, KIND_SIM900, KIND_ESP_AT } from "../link/link";
 import * as modemCfg from "../link/modemcfg";
+import * as at from "../link/at";
 
 export const KEY_URL = 0;
 export const KEY_CLIENT_ID = 1;
@@ -32,6 +33,7 @@ export const KEY_SSID = 17;
 export const KEY_WIFI_PASSWORD = 18;
 export const KEY_CA = 19;
 export const KEY_INSECURE = 20;
+export const KEY_LOG_SECRETS = 21;
 
 const url: usize = memory.data(C.CFG_URL_BYTES);
 const id: usize = memory.data(C.CFG_ID_BYTES);
@@ -115,6 +117,14 @@ function parseUrl(n: i32): i32 {
   return E.OK;
 }
 
+function unquotable(p: usize, n: i32, q: i32): bool {
+  for (let i = 0; i < n; i++) {
+    const c = <i32>load<u8>(p + i);
+    if (c < 0x20 || c == q) return true;
+  }
+  return false;
+}
+
 /** The link and what it needs: APN for GSM, SSID and password for Wi-Fi. */
 function loadLink(): i32 {
   const ln = configRead(KEY_LINK, small, 16);
@@ -143,6 +153,14 @@ function loadLink(): i32 {
   modemCfg.wifiPass = wifiPass;
   modemCfg.wifiPassLen = max(wp, 0);
   if (kind == KIND_ESP_AT && modemCfg.ssidLen < 1) return bad(ascii("ssid"));
+  // what the module cannot take inside a quoted argument: a control byte
+  // anywhere, a '"' on SIMCom (no escape there; ESP-AT's are escaped)
+  const q: i32 = kind == KIND_ESP_AT ? 0x100 : 0x22;
+  if (unquotable(apn, an, q) || unquotable(apnUser, au, q) || unquotable(apnPass, ap, q)) return bad(ascii("apn: \" or control byte"));
+  if (unquotable(ssid, sn, q) || unquotable(wifiPass, wp, q)) return bad(ascii("wifi: control byte"));
+  const ls = readInt(KEY_LOG_SECRETS, 0);
+  if (ls < 0 || ls > 1) return bad(ascii("log secrets"));
+  at.setShowSecrets(ls == 1);
   // TLS is the link's: the host's sockets, or the modem's own stack. A link
   // without it is a configuration error, never a fallback to plaintext.
   const ca = readInt(KEY_CA, 0);

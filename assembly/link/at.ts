@@ -90,13 +90,44 @@ export function setEchoOff(v: bool): void { echoOff = v; }
 export function done(): void { result = R_NONE; cmdLen = cmdSent = 0; wantPrompt = false; }
 
 // ---- building a command ----
-export function begin(s: usize): void { cmdLen = 0; add(s); }
+export function begin(s: usize): void { cmdLen = secretAt = secretEnd = 0; add(s); }
 export function add(s: usize): void { addBytes(s + 1, load<u8>(s)); }
 export function addBytes(p: usize, n: i32): void {
   for (let i = 0; i < n && cmdLen < C.AT_CMD_BYTES - 2; i++) store<u8>(cmd + cmdLen++, load<u8>(p + i));
 }
 /** A quoted string argument. */
-export function addQuoted(p: usize, n: i32): void { add(ascii("\"")); addBytes(p, n); add(ascii("\"")); }
+/** Where the command holds a secret (a password): logged as *** unless
+ * the configuration asks for it (key 21, for debugging). */
+let secretAt: i32 = 0;
+let secretEnd: i32 = 0;
+export let showSecrets: bool = false;
+export function setShowSecrets(on: bool): void { showSecrets = on; }
+
+/**
+ * A quoted string argument. ESP-AT wants `"`, `,` and `\` escaped with a
+ * backslash (its manual, AT+CWJAP); SIMCom has no escape, so config.ts
+ * refuses a `"` in its arguments at start-up.
+ */
+export function addQuoted(p: usize, n: i32, secret: bool): void {
+  add(ascii("\""));
+  if (secret) secretAt = cmdLen;
+  for (let i = 0; i < n && cmdLen < C.AT_CMD_BYTES - 4; i++) {
+    const c = load<u8>(p + i);
+    if (crlf && (c == 0x22 || c == 0x2C || c == 0x5C)) store<u8>(cmd + cmdLen++, 0x5C);
+    store<u8>(cmd + cmdLen++, c);
+  }
+  if (secret) secretEnd = cmdLen;
+  add(ascii("\""));
+}
+
+/** The command for the log, the secret in it as *** (at most n bytes). */
+function logCmd(n: i32): void {
+  if (secretEnd > 0 && !showSecrets && n > secretAt) {
+    logBytes(cmd, secretAt);
+    logStr(ascii("***"));
+    if (n > secretEnd) logBytes(cmd + secretEnd, n - secretEnd);
+  } else logBytes(cmd, n);
+}
 export function addInt(v: i32): void {
   if (v < 0) { add(ascii("-")); v = -v; }
   let d = 1;
@@ -124,7 +155,7 @@ export function send(timeoutMs: u32, exp: usize, bare: bool, prompt: bool): void
   deadline = millis() + timeoutMs;
   busyResend = false; // a busy of the previous command is not this one's
   logStart(ascii("at> "));
-  logBytes(cmd, cmdLen - (crlf ? 2 : 1));
+  logCmd(cmdLen - (crlf ? 2 : 1));
   logEnd(LOG_DEBUG);
   flushCmd();
 }
@@ -420,7 +451,7 @@ export function poll(): void {
   }
   if ((result == R_WAIT || result == R_PROMPT) && <i32>(millis() - deadline) > 0) {
     logStart(ascii("at: timeout "));
-    logBytes(cmd, min(cmdLen - 1, 24));
+    logCmd(min(cmdLen - 1, 24));
     logEnd(LOG_WARN);
     result = R_TIMEOUT;
     timeouts++;

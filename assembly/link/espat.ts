@@ -19,9 +19,9 @@ export function espInit(phase: i32): i32 {
     case 2: at.begin(ascii("AT+CWMODE=1")); at.send(2000, 0, false, false); return SENT;
     case 3:
       at.begin(ascii("AT+CWJAP="));
-      at.addQuoted(modemCfg.ssid, modemCfg.ssidLen);
+      at.addQuoted(modemCfg.ssid, modemCfg.ssidLen, false);
       at.add(ascii(","));
-      at.addQuoted(modemCfg.wifiPass, modemCfg.wifiPassLen);
+      at.addQuoted(modemCfg.wifiPass, modemCfg.wifiPassLen, true);
       at.send(20000, ascii("+CWJAP:"), false, false);
       return SENT;
     case 4: at.begin(ascii("AT+CIPMUX=1")); at.send(2000, 0, false, false); return SENT;

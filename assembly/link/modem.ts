@@ -293,7 +293,7 @@ function startConnect(): void {
   // the same command on both families (link 0 in multi-link mode); the ESP
   // opens its SSL links itself, SIM800 after CIPSSL=1 at bring-up
   at.begin(family == FAMILY_ESP && (modemCfg.tls & 1) != 0 ? ascii("AT+CIPSTART=0,\"SSL\",") : ascii("AT+CIPSTART=0,\"TCP\","));
-  at.addQuoted(host, hostLen);
+  at.addQuoted(host, hostLen, false);
   at.add(ascii(","));
   at.addInt(port);
   at.send(family == FAMILY_SIM ? 2000 : 20000, 0, false, false);

@@ -31,11 +31,11 @@ export function simInit(phase: i32): i32 {
       at.begin(ascii("AT+CIPSSL=1")); at.send(1000, 0, false, false); return SENT;
     case 12:
       at.begin(ascii("AT+CSTT="));
-      at.addQuoted(modemCfg.apn, modemCfg.apnLen);
+      at.addQuoted(modemCfg.apn, modemCfg.apnLen, false);
       at.add(ascii(","));
-      at.addQuoted(modemCfg.apnUser, modemCfg.apnUserLen);
+      at.addQuoted(modemCfg.apnUser, modemCfg.apnUserLen, false);
       at.add(ascii(","));
-      at.addQuoted(modemCfg.apnPass, modemCfg.apnPassLen);
+      at.addQuoted(modemCfg.apnPass, modemCfg.apnPassLen, true);
       at.send(1000, 0, false, false);
       return SENT;
     case 13: at.begin(ascii("AT+CIICR")); at.send(85000, 0, false, false); return SENT;

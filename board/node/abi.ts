@@ -22,6 +22,7 @@ export const CONFIG_KEYS = {
   wifi_password: 18,
   ca: 19,
   insecure: 20,
+  log_secrets: 21,
 } as const;
 
 export const EVENT = {

@@ -59,7 +59,8 @@ export interface Cmd {
   text: string;
 }
 
-export function parseCmd(text: string): Cmd {
+/** backslash: ESP-AT's escapes inside quoted arguments (`\"`, `\,`, `\\`); SIMCom has none. */
+export function parseCmd(text: string, backslash = false): Cmd {
   const rest = text.slice(2);
   let name: string;
   let tail: string;
@@ -81,16 +82,19 @@ export function parseCmd(text: string): Cmd {
   else if (tail.startsWith('=')) { op = '='; tail = tail.slice(1); }
   else if (tail.startsWith('?')) { op = '?'; tail = tail.slice(1); }
   else if (!ext) op = tail.length > 0 ? '=' : ''; // ATE0 → E with "0"
-  return { name, op, args: splitArgs(tail), text };
+  return { name, op, args: splitArgs(tail, backslash), text };
 }
 
 /** Splits on commas outside double quotes and removes the quotes. */
-export function splitArgs(s: string): string[] {
+export function splitArgs(s: string, backslash = false): string[] {
   if (s.trim() === '') return [];
   const out: string[] = [];
   let cur = '';
   let quoted = false;
+  let escaped = false;
   for (const ch of s) {
+    if (escaped) { cur += ch; escaped = false; continue; }
+    if (backslash && quoted && ch === '\\') { escaped = true; continue; }
     if (ch === '"') quoted = !quoted;
     else if (ch === ',' && !quoted) { out.push(cur.trim()); cur = ''; }
     else cur += ch;
@@ -624,7 +628,7 @@ export abstract class ModemBase implements ModemEmulator {
     const text = raw.slice(at);
     if (overflow || text.length > MAX_LINE) { this.error(); return; }
     this.counters.commands++;
-    const cmd = parseCmd(text);
+    const cmd = parseCmd(text, this.kind === 'esp-at');
     if (this.slow) {
       this.busyFor(this.slowFactor * this.maxTimeMs(cmd.name), () => this.exec(cmd));
     } else {
