@@ -16,7 +16,7 @@ import type { BoardEmulator } from './board/types.ts';
 
 const USAGE = `usage: atmqtt sim [--broker mqtt://host:port | mqtts://host:port | ws://host:port/path | wss://host:port/path]
   [--ca FILE] [--insecure] [--client-id ID]
-  [--modem none|sim800|sim900|esp-at] [--baud N] [--rx-fifo BYTES]
+  [--modem none|sim800|sim900|esp-at] [--baud N] [--rx-fifo BYTES] [--esp-no-passive]
   [--apn A] [--apn-user U] [--apn-password P] [--ssid S] [--wifi-password W]
   [--ap-ssid S] [--ap-password W]
   [--username U] [--password P] [--keepalive S] [--clean|--no-clean]
@@ -45,6 +45,8 @@ interface Args {
   trace: boolean;
   config: Config;
   rxFifo?: number;
+  /** ESP: the emulated firmware refuses AT+CIPRECVMODE (data comes pushed as +IPD). */
+  espNoPassive?: boolean;
   stay: boolean;
   runtime: 'v8' | 'wasm3';
   guard: boolean;
@@ -118,6 +120,7 @@ function parseArgs(argv: string[]): Args {
       }
       case '--baud': a.config.baud = int(i++, 1200, 921600); break;
       case '--rx-fifo': a.rxFifo = int(i++, 16, 65536); break;
+      case '--esp-no-passive': a.espNoPassive = true; break;
       case '--apn': a.config.apn = value(i++); break;
       case '--apn-user': a.config.apn_user = value(i++); break;
       case '--apn-password': a.config.apn_password = value(i++); break;
@@ -338,6 +341,7 @@ async function main(argv: string[]): Promise<void> {
       kind: args.modem as ModemKind,
       baud: Number(args.config.baud ?? 115200),
       rxFifo: args.rxFifo,
+      noPassive: args.espNoPassive,
       apn: String(args.config.apn ?? ''),
       ssid: args.apSsid ?? String(args.config.ssid ?? ''),
       wifiPassword: args.apPassword ?? String(args.config.wifi_password ?? ''),

@@ -35,6 +35,7 @@ export const U_WIFI_IP = 256;    // ESP WIFI GOT IP
 export const U_SEND_OK = 512;    // SEND OK / DATA ACCEPT
 export const U_SEND_FAIL = 1024; // SEND FAIL
 export const U_TLS_FAIL = 2048;  // n, CLOSE OK unasked: SIM800's failed SSL handshake
+export const U_HOLE = 4096;      // received bytes dropped unconfirmed: the stream has a hole
 export let urc: i32 = 0;
 export function clearUrc(mask: i32): void { urc &= ~mask; }
 export function setUrc(mask: i32): void { urc |= mask; }
@@ -48,6 +49,7 @@ const line: usize = memory.data(C.AT_LINE_BYTES);
 let lineLen: i32 = 0;
 let binLeft: i32 = 0;     // bytes of a counted binary read still to come
 let lost: u32 = 0;        // binary bytes dropped for lack of room
+let pushed: bool = false; // the counted read is pushed data (+IPD), not a pulled reply
 const chunk: usize = memory.data(64);
 
 // ---- the command in flight ----
@@ -191,8 +193,32 @@ export function field(p: usize, n: i32, k: i32): i32 {
 function finish(r: i32): void {
   if (result == R_WAIT || result == R_PROMPT) {
     result = r;
-    if (r == R_OK) timeouts = 0; // counts timeouts in a row
+    // counted bytes are whole only when a final OK comes after them: the
+    // read's own OK, or for pushed +IPD data any command's (a module that
+    // reset meanwhile would have lost the command)
+    if (r == R_OK) {
+      timeouts = 0; // counts timeouts in a row
+      ring.rxCommit();
+    } else unconfirmed();
   }
+}
+
+/** Drops counted bytes whose response did not end in OK (error, timeout,
+ * the module restarted): the link's byte stream now has a hole. */
+function unconfirmed(): void {
+  const n = ring.rxDrop();
+  if (n > 0) {
+    urc |= U_HOLE;
+    logStart(ascii("modem: read not confirmed, dropped "));
+    logInt(n);
+    logEnd(LOG_WARN);
+  }
+}
+
+/** A sign of a module restart: what it sent mid-read was boot noise. */
+function rebooted(): void {
+  urc |= U_REBOOT;
+  unconfirmed();
 }
 
 /** A whole line has arrived (without CRLF). */
@@ -203,7 +229,7 @@ function onLine(): void {
   logEnd(LOG_DEBUG);
   // the echo of our own command; after ATE0 it means the module restarted
   if (startsWith(ascii("AT"))) {
-    if (echoOff) urc |= U_REBOOT;
+    if (echoOff) rebooted();
     // ESP link URCs come without a CR LF of their own: "AT+CIPM1,CONNECT"
     // is the start of the echo with a URC glued to it. What differs from the
     // command is read as a line of its own.
@@ -217,6 +243,7 @@ function onLine(): void {
   // counted binary read announced on a line of its own (SIM manual mode)
   if (startsWith(ascii("+CIPRXGET: 2")) || startsWith(ascii("+CIPRXGET:2"))) {
     binLeft = field(line, lineLen, 2);
+    pushed = false;
     rxLeft = field(line, lineLen, 3);
     if (binLeft < 0) binLeft = 0;
     return;
@@ -233,7 +260,7 @@ function onLine(): void {
   if (startsWith(ascii("+PDP: DEACT")) || startsWith(ascii("WIFI DISCONNECT"))) { urc |= U_PDP_DEACT; return; }
   if (startsWith(ascii("+CIPRXGET: 1")) || startsWith(ascii("+CIPRXGET:1")) || startsWith(ascii("+IPD,"))) { urc |= U_DATA; return; }
   if (startsWith(ascii("RDY")) || startsWith(ascii("SMS Ready")) || startsWith(ascii("Call Ready")) || startsWith(ascii("+CFUN: 1")) || startsWith(ascii("ready"))) {
-    urc |= U_REBOOT;
+    rebooted();
     return;
   }
   if (startsWith(ascii("NORMAL POWER DOWN")) || startsWith(ascii("UNDER-VOLTAGE POWER")) || startsWith(ascii("OVER-VOLTAGE POWER"))) {
@@ -257,7 +284,7 @@ function onLine(): void {
   if (result != R_WAIT && result != R_PROMPT) {
     if (isNumberedUrc(ascii("CLOSE OK"))) urc |= U_TLS_FAIL;
     // the SIM started again unasked: the module restarted (or lost its SIM)
-    if (startsWith(ascii("+CPIN: READY"))) urc |= U_REBOOT;
+    if (startsWith(ascii("+CPIN: READY"))) rebooted();
     return; // stray line
   }
   // ---- answers to the command in flight ----
@@ -284,9 +311,20 @@ function copyInfo(): void {
   infoLen = lineLen;
 }
 
-/** Writes a data byte of a counted read to the link's receive ring. */
+/** Writes a data byte of a counted read to the link's receive ring,
+ * pending until its response ends in OK. */
 function dataByte(b: u8): void {
-  if (!ring.rxPut(b)) lost++;
+  // a pushed burst (no backpressure, up to 2920 bytes) cannot be held whole:
+  // its last half-ring of bytes is, and the older ones go to the session so
+  // that it keeps up. A module that resets in the burst spoils what follows
+  // the cut: its boot output, shorter than that, stays held. Pulled reads
+  // are sized to the free room and held whole.
+  if (pushed && ring.rxPend >= C.LINK_RX_BYTES / 2) ring.rxRelease();
+  if (!ring.rxPut(b)) {
+    // no room: the stream has a hole
+    lost++;
+    urc |= U_HOLE;
+  }
 }
 
 /** Pushed data whose header ends in ':' (+IPD,[id,]len: / +RECEIVE,n,len:), or ',' (+CIPRECVDATA:len,). */
@@ -308,6 +346,10 @@ function binaryHeader(b: u8): bool {
       len = v;
       i = k;
     }
+    // the module framed new data after the last: that one came whole
+    // (a module that restarted has no link to push from)
+    ring.rxCommit();
+    pushed = true;
     binLeft = len;
     lineLen = 0;
     return true;
@@ -317,11 +359,13 @@ function binaryHeader(b: u8): bool {
     let v = 0;
     for (let k = 13; k < lineLen; k++) v = v * 10 + (<i32>load<u8>(line + k) - 48);
     binLeft = v;
+    pushed = false;
     lineLen = 0;
     return true;
   }
   if (b == 0x2C && startsWith(ascii("+CIPRECVDATA:"))) {
     binLeft = field(line, lineLen, 0);
+    pushed = false;
     if (binLeft < 0) binLeft = 0;
     lineLen = 0;
     return true;
@@ -365,7 +409,7 @@ export function poll(): void {
   // read in chunks, but never more than the receive ring can take while a
   // binary read is in progress, so data is not read faster than it is used
   for (let guard = 0; guard < 32; guard++) {
-    const n = uartRead(chunk, 64);
+    const n = uartRead(chunk, binLeft > 0 ? min(64, ring.rxFree()) : 64);
     if (n <= 0) break;
     for (let i = 0; i < n; i++) feed(load<u8>(chunk + i));
   }
@@ -376,6 +420,7 @@ export function poll(): void {
     result = R_TIMEOUT;
     timeouts++;
     binLeft = 0;
+    unconfirmed();
   }
 }
 

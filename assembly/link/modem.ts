@@ -53,6 +53,9 @@ let lastPoll: u32 = 0;
 let refusedCode: i32 = 0;
 let lastLost: u32 = 0;
 let baud: i32 = 115200;
+/** Received bytes were dropped unconfirmed: the stream has a hole, the
+ * socket is closed and nothing more is read from it. */
+let hole: bool = false;
 /** Why the last open failed, when known (E_TLS, E_UNSUPPORTED), else 0. */
 let err: i32 = 0;
 
@@ -158,6 +161,11 @@ function urcs(): void {
   }
   if ((u & at.U_CLOSED) != 0 && socketUp && m != M_CLOSE) {
     peerClosed = true;
+  }
+  if ((u & at.U_HOLE) != 0) {
+    at.clearUrc(at.U_HOLE);
+    // the broker redelivers what was not acknowledged, on a new connection
+    if (socketUp) hole = peerClosed = true;
   }
 }
 
@@ -281,7 +289,7 @@ function ready(): void {
 function startConnect(): void {
   at.clearUrc(at.U_CONNECT_OK | at.U_CONNECT_FAIL | at.U_CLOSED | at.U_TLS_FAIL);
   ring.clear();
-  peerClosed = false;
+  peerClosed = hole = false;
   // the same command on both families (link 0 in multi-link mode); the ESP
   // opens its SSL links itself, SIM800 after CIPSSL=1 at bring-up
   at.begin(family == FAMILY_ESP && (modemCfg.tls & 1) != 0 ? ascii("AT+CIPSTART=0,\"SSL\",") : ascii("AT+CIPSTART=0,\"TCP\","));
@@ -335,7 +343,7 @@ function connectFailed(): void {
 function openStep(now: u32): void {
   // in the pull modes (SIM CIPRXGET, ESP passive) what the module still holds
   // is read first: a broker's last words (a refusing CONNACK) come just before its close
-  if (peerClosed && ring.rxUsed() == 0 && ((family == FAMILY_ESP && !espPassive) || (at.urc & at.U_DATA) == 0)) {
+  if (peerClosed && (hole || ring.rxUsed() == 0 && ((family == FAMILY_ESP && !espPassive) || (at.urc & at.U_DATA) == 0))) {
     socketUp = false;
     linkLost();
     // ESP too: after SEND FAIL the link may still be up, and the next
@@ -360,6 +368,14 @@ function openStep(now: u32): void {
     return;
   }
   if (!wantOpen || closeWanted) { closeSocket(); return; }
+  // pushed data (+IPD) waits for a final OK (or the next +IPD): ask for one
+  // (it comes after whatever the module has queued to push: seconds of it)
+  if (ring.rxPend > 0) {
+    at.begin(ascii("AT"));
+    at.send(5000, 0, false, false);
+    m = M_READ;
+    return;
+  }
   const room = ring.rxFree();
   if (room >= 64 && (family == FAMILY_SIM || espPassive)) {
     if ((at.urc & at.U_DATA) != 0) {
@@ -448,7 +464,7 @@ export function modemWrite(p: usize, n: i32): i32 {
 }
 
 export function modemRead(p: usize, n: i32): i32 {
-  const k = ring.rxTake(p, n);
+  const k = hole ? 0 : ring.rxTake(p, n);
   if (k > 0) return k;
   if (!socketUp) return E.E_LINK_CLOSED;
   return 0;

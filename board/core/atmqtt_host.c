@@ -391,7 +391,7 @@ int atmqtt_start(atmqtt_core *c, const uint8_t *image, size_t len)
     int r;
     if (!c->stack_bytes) c->stack_bytes = ATMQTT_DEFAULT_STACK;
     if (!c->memory_limit) c->memory_limit = ATMQTT_DEFAULT_MEMORY_LIMIT;
-    c->backoff_ms = BACKOFF_FIRST_MS;
+    if (!c->backoff_ms) c->backoff_ms = BACKOFF_FIRST_MS; /* or the board's, kept across its reset */
     r = atmqtt_image_check(image, len, &c->module, &c->module_len);
     if (r) return r;
     c->env = m3_NewEnvironment();

@@ -24,6 +24,9 @@ typedef struct atmqtt_core {
     /* set before atmqtt_start */
     uint32_t stack_bytes;   /* wasm3 stack, bytes (default ATMQTT_DEFAULT_STACK) */
     uint32_t memory_limit;  /* RAM budget for linear memory (default 16384) */
+    uint32_t backoff_ms;    /* next restart delay (default the first, 1 s; a
+                               board that resets its image after a trap sets
+                               the one it kept) */
     /* state */
     const uint8_t *module;  /* the module bytes inside the image (must stay valid) */
     uint32_t module_len;
@@ -31,7 +34,6 @@ typedef struct atmqtt_core {
     void *fn[12];
     int32_t setup_result;
     int running;            /* module loaded and set up */
-    uint32_t backoff_ms;    /* next restart delay */
     uint32_t restart_at;    /* millis of the scheduled restart */
     uint32_t started_at;    /* millis when the module last started */
     uint32_t traps;

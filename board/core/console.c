@@ -9,15 +9,21 @@ int (*console_stats_hook)(char *out, int max);
 static atmqtt_core *core;
 static const uint8_t *image;
 static uint32_t image_len;
-static int started;
 
 static char line[CONSOLE_LINE_BYTES];
 static uint16_t line_len;
 static uint8_t line_overflow;
 
-/* configuration: records [key][len][value bytes] back to back */
-static uint8_t cfg[CONSOLE_CFG_BYTES];
-static uint16_t cfg_used;
+/* what a board may keep across its image restarts (console.h: CONSOLE_KEEP);
+ * cfg: records [key][len][value bytes] back to back */
+#define KEEP_MAGIC 0x436f6e31UL /* "Con1" */
+static struct {
+    uint32_t magic;
+    uint32_t traps;     /* trap reports (T lines) since power-on */
+    uint16_t cfg_used;
+    uint8_t started;
+    uint8_t cfg[CONSOLE_CFG_BYTES];
+} keep CONSOLE_KEEP;
 
 /* ---- output ---- */
 
@@ -76,6 +82,7 @@ void console_log(int32_t level, const char *text, int32_t len)
     if (level > CONSOLE_LOG_LEVEL) return;
     /* the cores report a trap as an error line "trap in EXPORT: WHAT" */
     if (level == 1 && len >= 8 && memcmp(text, "trap in ", 8) == 0) {
+        keep.traps++;
         outc('T');
     } else {
         outc('L');
@@ -111,9 +118,9 @@ void console_message(const uint8_t *topic, int32_t topic_len, const uint8_t *pay
 static uint8_t *cfg_find(int32_t key)
 {
     uint16_t at = 0;
-    while (at + 2u <= cfg_used) {
-        if (cfg[at] == (uint8_t)key) return &cfg[at];
-        at = (uint16_t)(at + 2u + cfg[at + 1]);
+    while (at + 2u <= keep.cfg_used) {
+        if (keep.cfg[at] == (uint8_t)key) return &keep.cfg[at];
+        at = (uint16_t)(at + 2u + keep.cfg[at + 1]);
     }
     return NULL;
 }
@@ -157,19 +164,19 @@ static void cmd_cfg(char *rest)
     int32_t key = num(word(&rest));
     size_t vlen = strlen(rest);
     uint8_t *r;
-    if (started) { refuse(-10, "cfg: only before start"); return; }
+    if (keep.started) { refuse(-10, "cfg: only before start"); return; }
     if (key < 0 || key > 255 || vlen > 255) { refuse(-10, "cfg: KEY VALUE"); return; }
     r = cfg_find(key);
     if (r) { /* drop the old value */
         uint16_t n = (uint16_t)(2u + r[1]);
-        memmove(r, r + n, (size_t)(cfg_used - (uint16_t)(r - cfg) - n));
-        cfg_used = (uint16_t)(cfg_used - n);
+        memmove(r, r + n, (size_t)(keep.cfg_used - (uint16_t)(r - keep.cfg) - n));
+        keep.cfg_used = (uint16_t)(keep.cfg_used - n);
     }
-    if (cfg_used + 2u + vlen > sizeof cfg) { refuse(-1, "cfg: no room"); return; }
-    cfg[cfg_used] = (uint8_t)key;
-    cfg[cfg_used + 1] = (uint8_t)vlen;
-    memcpy(&cfg[cfg_used + 2], rest, vlen);
-    cfg_used = (uint16_t)(cfg_used + 2u + vlen);
+    if (keep.cfg_used + 2u + vlen > sizeof keep.cfg) { refuse(-1, "cfg: no room"); return; }
+    keep.cfg[keep.cfg_used] = (uint8_t)key;
+    keep.cfg[keep.cfg_used + 1] = (uint8_t)vlen;
+    memcpy(&keep.cfg[keep.cfg_used + 2], rest, vlen);
+    keep.cfg_used = (uint16_t)(keep.cfg_used + 2u + vlen);
 }
 
 /* the API buffer, or NULL after a refusal */
@@ -224,19 +231,28 @@ static void cmd_stats(void)
 {
     static const char *const names[] = { "published", "received", "bytes_out", "bytes_in", "reconnects", "errors", "dropped" };
     int32_t i;
+    int run = core->running;
     outc('S');
-    stat("traps", (int32_t)core->traps);
-    stat("running", core->running);
-    if (core->running) {
-        stat("state", atmqtt_state(core));
-        stat("pending", atmqtt_pending(core));
+    /* always state= and pending= (CONSOLE.md); 0 while the module is down */
+    stat("state", run ? atmqtt_state(core) : 0);
+    stat("pending", run ? atmqtt_pending(core) : 0);
+    stat("traps", (int32_t)keep.traps);
+    stat("running", run);
+    if (run)
         for (i = 0; i < 7; i++) stat(names[i], atmqtt_counter(core, i));
-    }
     if (console_stats_hook) {
         char b[CONSOLE_STATS_BYTES];
         out(b, console_stats_hook(b, (int)sizeof b));
     }
     outc('\n');
+}
+
+static void start(void)
+{
+    int r;
+    keep.started = 1;
+    r = atmqtt_start(core, image, image_len);
+    if (r != ATMQTT_OK && r != ATMQTT_E_TRAP) refuse(r, "start");
 }
 
 static void run(char *s)
@@ -246,14 +262,11 @@ static void run(char *s)
     if (!strcmp(verb, "cfg")) { cmd_cfg(s); return; }
     if (!strcmp(verb, "stats")) { cmd_stats(); return; }
     if (!strcmp(verb, "start")) {
-        int r;
-        if (started) { refuse(-10, "start: already started"); return; }
-        started = 1;
-        r = atmqtt_start(core, image, image_len);
-        if (r != ATMQTT_OK && r != ATMQTT_E_TRAP) refuse(r, "start");
+        if (keep.started) { refuse(-10, "start: already started"); return; }
+        start();
         return;
     }
-    if (!started) { refuse(ATMQTT_E_DOWN, "not started"); return; }
+    if (!keep.started) { refuse(ATMQTT_E_DOWN, "not started"); return; }
     if (!strcmp(verb, "sub")) cmd_sub(s, 0);
     else if (!strcmp(verb, "unsub")) cmd_sub(s, 1);
     else if (!strcmp(verb, "pub")) cmd_pub(s);
@@ -292,9 +305,17 @@ void console_init(atmqtt_core *c, const char *board, const char *engine, const u
     core = c;
     image = img;
     image_len = len;
+    /* power-on (or a board without CONSOLE_KEEP): nothing kept */
+    if (keep.magic != KEEP_MAGIC || keep.cfg_used > sizeof keep.cfg || keep.started > 1) {
+        memset(&keep, 0, sizeof keep);
+        keep.magic = KEEP_MAGIC;
+    }
     outs("R ");
     outs(board);
     outc(' ');
     outs(engine);
+    /* restarted image with its configuration kept: it starts by itself, and says so */
+    if (keep.started) outs(" running");
     outc('\n');
+    if (keep.started) start();
 }

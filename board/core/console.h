@@ -25,9 +25,22 @@
 #define CONSOLE_STATS_BYTES 160 /* the board's part of the S line */
 #endif
 
+/* A board that restarts its whole image after a trap (a watchdog reset:
+ * rv32-qemu, whose wasm3 heap cannot be freed) and has RAM that the reset
+ * leaves alone defines CONSOLE_KEEP to an attribute that puts the console's
+ * kept state there (rv32: __attribute__((section(".preserve")))). The kept
+ * state is the configuration, whether `start` was given and the traps
+ * reported since power-on (the S line's traps=); console_init finds it
+ * again after the reset and, when `start` had been given, starts the module
+ * by itself. Unset: ordinary RAM, lost at a reset. */
+#ifndef CONSOLE_KEEP
+#define CONSOLE_KEEP
+#endif
+
 /* core: the host core the commands drive; image/len: what atmqtt_start
  * gets on `start` (the wasm3 image, or NULL for a compiled-in module).
- * Prints the R line. */
+ * Prints the R line; with a kept `start` (CONSOLE_KEEP) then starts the
+ * module. */
 void console_init(atmqtt_core *core, const char *board, const char *engine,
                   const uint8_t *image, uint32_t image_len);
 /* Reads what the console has received and runs each whole line; returns

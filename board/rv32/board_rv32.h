@@ -4,10 +4,6 @@
 
 #include <stdint.h>
 
-/* console byte functions (to move into board/core/hal.h with console.c) */
-int32_t hal_console_read(uint8_t *p, int32_t max);   /* non-blocking */
-int32_t hal_console_write(const uint8_t *p, int32_t len); /* all of it */
-
 void board_init(void);
 void board_reset(void) __attribute__((noreturn));
 uint64_t board_mtime(void);

@@ -70,8 +70,10 @@ EOF
 python3 board/posix/mkimage.py "$wasm" "$out/atmqtt.img" --c-array "$out/image.c" >/dev/null
 $cc $common $knobs -Dd_m3FixedHeap="$heap" ${EXTRA_CFLAGS:-} -std=c99 -Wall -Wextra -I"$src" -Iboard/core -Iboard/rv32 \
   -DBOARD_MEMORY_LIMIT="$limit" -DBOARD_WASM_STACK="$wasm_stack" -DBOARD_HEAP_CAP="$heap" \
+  -DCONSOLE_KEEP='__attribute__((section(".preserve")))' -DCONSOLE_CFG_BYTES=1024 -DCONSOLE_LINE_BYTES=600 \
+  -DCONSOLE_STATS_BYTES=256 \
   -o "$out/atmqtt-rv32.elf" \
-  board/rv32/main.c board/core/atmqtt_host.c "$out/obj/hal_rv32.o" "$out/image.c" "$out"/obj/m3_*.o \
+  board/rv32/main.c board/core/console.c board/core/atmqtt_host.c "$out/obj/hal_rv32.o" "$out/image.c" "$out"/obj/m3_*.o \
   -Wl,--wrap=m3_Malloc,--wrap=m3_Realloc \
   -T "$out/memory.ld" \
   -Wl,-Map="$out/atmqtt-rv32.map"

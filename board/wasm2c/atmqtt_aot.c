@@ -139,7 +139,7 @@ static int load(atmqtt_core *c)
 int atmqtt_start(atmqtt_core *c, const uint8_t *image, size_t len)
 {
     (void)image; (void)len;
-    c->backoff_ms = BACKOFF_FIRST_MS;
+    if (!c->backoff_ms) c->backoff_ms = BACKOFF_FIRST_MS; /* or the board's, kept across its reset */
     if (!wasm_rt_is_initialized()) {
         wasm_rt_init();
         Z_atmqtt_init_module();

@@ -3,7 +3,8 @@
 // connects to), its serial console (board/CONSOLE.md) on the emulator's
 // stdin/stdout, turned into the same JSON events as the desktop host.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_KEYS } from '../../board/node/abi.ts';
@@ -66,7 +67,14 @@ export function ensureBuilt(b: BoardEmulator, log: (s: string) => void): string 
     if (r.status !== 0) return `building the ${b.profile} module failed`;
   }
   const art = `${ROOT}/${b.artifact}`;
-  if (existsSync(art) && statSync(art).mtimeMs >= statSync(wasm).mtimeMs) return null;
+  // the image is older than the module or any C it is built from: rebuild
+  const script = b.build.find((x) => x.endsWith('.sh'));
+  const dirs = ['board/core', 'board/wasm2c', ...(script ? [path.dirname(script)] : [])];
+  const newest = Math.max(statSync(wasm).mtimeMs, ...dirs.flatMap((d) => {
+    const abs = path.join(ROOT, d);
+    return existsSync(abs) ? readdirSync(abs, { recursive: true }).map((f) => statSync(path.join(abs, String(f))).mtimeMs) : [];
+  }));
+  if (existsSync(art) && statSync(art).mtimeMs >= newest) return null;
   log(`building ${b.artifact}`);
   const r = spawnSync(b.build[0]!, b.build.slice(1), { cwd: ROOT, stdio: ['ignore', 2, 2] });
   if (r.status !== 0 || !existsSync(art)) return `${b.build.join(' ')} failed (exit ${r.status})`;
@@ -156,6 +164,8 @@ export class BoardRun {
     switch (kind) {
       case 'R':
         if (this.o.trace) this.log(`board: ${line}`);
+        // a board that kept its configuration across a restart starts by itself
+        if (/ running$/.test(line)) return;
         for (const l of configLines(this.o.config)) this.send(l);
         this.send('start');
         return;

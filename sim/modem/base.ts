@@ -172,6 +172,8 @@ export abstract class ModemBase implements ModemEmulator {
   /** the network beyond the module is gone: nothing passes either way, nothing is closed */
   protected outage = false;
   private readonly held = new Map<net.Socket, Uint8Array[]>();
+  /** 'reset-mid-read' (short) / 'reset-after-read' (after) armed: cuts the next counted data response */
+  private brownOutNext: 'short' | 'after' | null = null;
   protected poweredAt = 0;
   /** printed its last word, powering off once it has gone out */
   private stopping = false;
@@ -309,6 +311,7 @@ export abstract class ModemBase implements ModemEmulator {
       this.slow = false;
       this.stormUntil = -Infinity;
       this.sendFailNext = false;
+      this.brownOutNext = null;
       this.endOutage();
       return;
     }
@@ -325,6 +328,8 @@ export abstract class ModemBase implements ModemEmulator {
       case 'hang': this.hang(); break;
       case 'slow': this.slow = true; break;
       case 'send-fail': this.sendFailNext = true; break;
+      case 'reset-mid-read': this.brownOutNext = 'short'; break;
+      case 'reset-after-read': this.brownOutNext = 'after'; break;
       case 'urc-storm': this.startStorm(); break;
       case 'drop': this.faultDrop(); break;
       case 'pdp-deact': this.faultPdpDeact(); break;
@@ -390,6 +395,29 @@ export abstract class ModemBase implements ModemEmulator {
     this.killSockets();
     if (lastWord !== null) this.emit(L(lastWord));
     this.after(this.txDrainMs(), () => this.powerOff());
+  }
+
+  /**
+   * A counted data response (its header, then its data) about to go out:
+   * when a 'reset-mid-read' / 'reset-after-read' fault is armed, sends it 8
+   * bytes short (or whole, but without what follows, its OK), then the
+   * module browns out: nothing more is said or heard, the links are gone,
+   * and once those bytes have drained from the UART it starts again (power-on
+   * garbage, RDY / ready), as a supply dip under load does. Returns true
+   * when it did: the caller sends nothing more.
+   */
+  protected brownOut(head: string, data: Uint8Array): boolean {
+    const how = this.brownOutNext;
+    if (how === null) return false;
+    this.brownOutNext = null;
+    const cut = how === 'short' ? data.subarray(0, Math.max(0, data.length - 8)) : data;
+    this.emit(Buffer.concat([Buffer.from(head, 'latin1'), cut]));
+    this.ready = false; // input from here on is lost
+    this.clearTimers();
+    this.killSockets();
+    this.stormUntil = -Infinity;
+    this.after(this.txDrainMs(), () => this.powerOn());
+    return true;
   }
 
   private hang(): void {

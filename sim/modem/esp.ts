@@ -165,6 +165,7 @@ export class EspModem extends ModemBase {
         return this.ok();
       case '+CIPRECVMODE':
         if (op === '?') return this.reply(L(`+CIPRECVMODE:${this.recvMode}`), L('OK'));
+        if (this.opts.noPassive) return this.error(); // a firmware without passive receive
         if (op === '=' && ['0', '1'].includes(args[0] ?? '')) { this.recvMode = int(args[0]); return this.ok(); }
         return this.error();
       case '+CIPDINFO':
@@ -389,6 +390,7 @@ export class EspModem extends ModemBase {
       all = all.subarray(part.length);
       const info = this.dinfo === 1 ? `,"${link.ip}",${link.port}` : '';
       const headText = this.mux === 1 ? `\r\n+IPD,${link.id},${part.length}${info}:` : `\r\n+IPD,${part.length}${info}:`;
+      if (this.brownOut(headText, part)) return;
       this.emit(Buffer.concat([Buffer.from(headText, 'latin1'), part]));
     }
   }
@@ -483,7 +485,9 @@ export class EspModem extends ModemBase {
       link.sock.resume();
     }
     const info = this.dinfo === 1 ? `"${link.ip}",${link.port},` : '';
-    this.reply(Buffer.concat([Buffer.from(`\r\n+CIPRECVDATA:${got},${info}`, 'latin1'), data]), L('OK'));
+    const headText = `\r\n+CIPRECVDATA:${got},${info}`;
+    if (this.brownOut(headText, data)) return;
+    this.reply(Buffer.concat([Buffer.from(headText, 'latin1'), data]), L('OK'));
     if (link.rxLen === 0 && link.closeHeld) {
       this.links[id] = null;
       this.emit(L(`${this.pfx(id)}CLOSED`));

@@ -500,6 +500,7 @@ export class SimModem extends ModemBase {
       let headText = '';
       if (this.mux === 1) headText = `\r\n+RECEIVE,${link.id},${part.length}:\r\n`;
       else if (this.head === 1) headText = `\r\n+IPD,${part.length}:`;
+      if (this.brownOut(headText, part)) return;
       this.emit(Buffer.concat([Buffer.from(headText, 'latin1'), part]));
     }
   }
@@ -623,6 +624,7 @@ export class SimModem extends ModemBase {
     const data = this.take(link, Math.min(want, max));
     const body = mode === 2 ? data : Buffer.from(data.toString('hex').toUpperCase(), 'latin1');
     const headText = `\r\n+CIPRXGET: ${mode},${tag}${data.length},${link.rxLen}\r\n`;
+    if (this.brownOut(headText, body)) return;
     this.reply(Buffer.concat([Buffer.from(headText, 'latin1'), body]), L('OK'));
   }
 

@@ -107,6 +107,8 @@ export interface ModemOptions {
   spaceAfterComma?: boolean;
   /** Powered at creation (default true). false: SIM needs a PWRKEY pulse, ESP a RESET (CH_PD) LOW→HIGH. */
   poweredOn?: boolean;
+  /** ESP: a firmware without passive receive (old NONOS builds): AT+CIPRECVMODE answers ERROR, data always comes pushed as `+IPD,id,len:data`. */
+  noPassive?: boolean;
 }
 
 export interface ModemStats {
@@ -135,7 +137,14 @@ export interface ModemEmulator {
   close(): void;
 }
 
-export const FAULTS = ['drop', 'pdp-deact', 'reboot', 'garbage', 'urc-storm', 'hang', 'slow', 'send-fail', 'outage', 'clear'] as const;
+/**
+ * reset-mid-read: the next counted data response (SIM `+CIPRXGET: 2` reply,
+ * SIM pushed `+IPD`/`+RECEIVE`, ESP `+CIPRECVDATA` reply, ESP active `+IPD`)
+ * goes out 8 bytes short, then the module restarts as after a brown-out
+ * (power-on garbage, `RDY` / `ready`). reset-after-read: the same, with the
+ * data whole but the restart before the reply's `OK`.
+ */
+export const FAULTS = ['drop', 'pdp-deact', 'reboot', 'garbage', 'urc-storm', 'hang', 'slow', 'send-fail', 'reset-mid-read', 'reset-after-read', 'outage', 'clear'] as const;
 export type FaultName = (typeof FAULTS)[number];
 
 export const PIN_PWRKEY = 4;

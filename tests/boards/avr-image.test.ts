@@ -11,7 +11,7 @@ import { Mosquitto } from '../helpers/mosquitto.ts';
 import { AvrRun, ROOT, buildAvr, hex, type Cycles } from './avr-simavr.ts';
 
 // AVR_OUT / AVR_CFLAGS: measure a variant (e.g. -DCONSOLE_LOG_LEVEL=3, no debug lines)
-const OUT = process.env.AVR_OUT ?? 'build/avr';
+const OUT = process.env.AVR_OUT ?? 'build/avr-test'; // not build/avr: 'atmqtt sim --board' may be using that one
 const ELF = path.join(ROOT, OUT, 'atmqtt-avr.elf');
 const FLASH = 128 * 1024;
 const SRAM = 16 * 1024;

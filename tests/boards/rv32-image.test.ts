@@ -109,7 +109,7 @@ describe('rv32-qemu board image', { skip }, () => {
       board.send(`pub ${TRAP_TOPIC} 1 0 boom`);
       const t = await board.waitFor(/^T /, 10000, from);
       assert.match(t.line, /^T trap in publish: .*out of bounds memory access/);
-      const r = await board.waitFor(/^R rv32-qemu wasm3$/, 10000, t.index + 1);
+      const r = await board.waitFor(/^R rv32-qemu wasm3 running$/, 10000, t.index + 1);
       assert.ok(r.t - t.t >= 900, 'restart after the backoff');
       await board.waitFor(/^E 1 0 0 -$/, 60000, r.index + 1); // same configuration, by itself
       const after = board.lines.length;

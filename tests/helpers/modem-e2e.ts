@@ -13,7 +13,7 @@ export type ModemKind = 'sim800' | 'sim900' | 'esp-at';
 export const MODEMS: readonly ModemKind[] = ['sim800', 'sim900', 'esp-at'];
 
 /** The faults of sim/modem/types.ts FAULTS, without 'clear'. */
-export const FAULT_NAMES = ['drop', 'pdp-deact', 'reboot', 'garbage', 'urc-storm', 'hang', 'slow', 'send-fail'] as const;
+export const FAULT_NAMES = ['drop', 'pdp-deact', 'reboot', 'garbage', 'urc-storm', 'hang', 'slow', 'send-fail', 'reset-mid-read', 'reset-after-read'] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 
 /**

@@ -26,7 +26,7 @@ const INTERVAL_MS = 300;
 const DEBUG_DIR = process.env.ATMQTT_MODEM_DEBUG;
 
 /** Faults that take the TCP link away: the device must see the link go and come back. */
-const BREAKS_LINK: ReadonlySet<FaultName> = new Set(['drop', 'pdp-deact', 'reboot', 'hang', 'send-fail']);
+const BREAKS_LINK: ReadonlySet<FaultName> = new Set(['drop', 'pdp-deact', 'reboot', 'hang', 'send-fail', 'reset-mid-read', 'reset-after-read']);
 
 /**
  * How long recovery may take, after the last round. hang: three commands
@@ -38,7 +38,7 @@ const BREAKS_LINK: ReadonlySet<FaultName> = new Set(['drop', 'pdp-deact', 'reboo
  */
 const SETTLE_MS: Record<FaultName, number> = {
   drop: 30000, 'pdp-deact': 30000, reboot: 30000, garbage: 30000, 'urc-storm': 30000,
-  'send-fail': 30000, hang: 90000, slow: 90000,
+  'send-fail': 30000, hang: 90000, slow: 90000, 'reset-mid-read': 30000, 'reset-after-read': 30000,
 };
 
 // Each case is its own Mosquitto, simulator and peer: they run side by side.

@@ -367,6 +367,56 @@ describe('SIM800 faults', () => {
     assert.equal(await d.expect('0, CLOSED\r\n'), '\r\n0, SEND FAIL\r\n\r\n0, CLOSED\r\n');
   });
 
+  /** Sends data through the echo server; returns once its +CIPRXGET: 1 came (left unread). */
+  async function echoed(d: Awaited<ReturnType<typeof connected>>['d'], data: string): Promise<void> {
+    await d.cmd(`AT+CIPSEND=0,${data.length}`, /> $/);
+    d.skip();
+    d.send(data);
+    await d.expect('+CIPRXGET: 1,0\r\n');
+    await d.expect('SEND OK\r\n').catch(() => {}); // may have come before the URC
+  }
+
+  test('reset-mid-read: the next CIPRXGET=2 reply goes out 8 bytes short, no OK, then the power-on garbage and boot URCs', async (t) => {
+    const { d } = await connected(t);
+    const data = 'abcdefghijklmnopqrst';
+    await echoed(d, data);
+    d.modem.fault('reset-mid-read');
+    d.skip();
+    d.send('AT+CIPRXGET=2,0,100\r');
+    assert.equal(await d.expect('+CIPRXGET: 2,0,20,0\r\n'), '\r\n+CIPRXGET: 2,0,20,0\r\n');
+    const rest = await d.expect('SMS Ready\r\n', 3000);
+    assert.ok(rest.startsWith(data.slice(0, 12) + '\x00IIII\xff\xff\xff\xff'), JSON.stringify(rest));
+    assert.ok(!rest.includes('OK\r\n') && !rest.includes(data.slice(12)), 'neither the rest of the data nor OK');
+    assert.ok(rest.includes('\r\nRDY\r\n'), 'then the module restarts');
+    assert.equal(await d.cmd('AT'), 'AT\r\r\nOK\r\n', 'echo is back on: state lost');
+  });
+
+  test('reset-after-read: the CIPRXGET=2 reply whole, then the restart instead of its OK', async (t) => {
+    const { d } = await connected(t);
+    await echoed(d, 'abcdefghijklmnopqrst');
+    d.modem.fault('reset-after-read');
+    d.skip();
+    d.send('AT+CIPRXGET=2,0,100\r');
+    const rest = await d.expect('SMS Ready\r\n', 3000);
+    assert.ok(rest.startsWith('\r\n+CIPRXGET: 2,0,20,0\r\nabcdefghijklmnopqrst\x00IIII'), JSON.stringify(rest));
+    assert.ok(!rest.includes('OK\r\n'), 'no OK');
+  });
+
+  test('reset-mid-read in push mode: +RECEIVE,n,len: cut 8 bytes short, then the restart', async (t) => {
+    const echo = await startEcho(t);
+    const d = device(t, { kind: 'sim800', seed: 7, timing: FAST });
+    await simBringUp(d, { rxget: 0 });
+    await d.cmd(`AT+CIPSTART=0,"TCP","127.0.0.1",${echo.port}`);
+    await d.expect('0, CONNECT OK\r\n');
+    d.modem.fault('reset-mid-read');
+    await d.cmd('AT+CIPSEND=0,20', /> $/);
+    d.skip();
+    d.send('abcdefghijklmnopqrst');
+    await d.expect('+RECEIVE,0,20:\r\n');
+    const rest = await d.expect('SMS Ready\r\n', 3000);
+    assert.ok(rest.startsWith('abcdefghijkl\x00IIII'), JSON.stringify(rest));
+  });
+
   test('reboot: boot URCs, state lost, echo back on', async (t) => {
     const { d } = await connected(t);
     d.modem.fault('reboot');
