@@ -83,7 +83,7 @@ export async function runModemServer(o: ModemServerOptions): Promise<void> {
   let close: () => void;
   try {
     if (o.link === 'pty') {
-      const pty = await servePty(modem);
+      const pty = await servePty(modem, o.baud ?? 115200);
       close = pty.close;
       emit({ event: 'pty', path: pty.path, modem: o.kind });
     } else {
@@ -185,17 +185,22 @@ export async function serveTcp(modem: ModemEmulator, port: number, link: 'framed
 
 const PTY_BRIDGE = fileURLToPath(new URL('./pty-bridge.py', import.meta.url));
 
-/** Serves the modem's UART on a new pseudo-terminal (through sim/pty-bridge.py). */
-export async function servePty(modem: ModemEmulator): Promise<{ path: string; close: () => void }> {
-  const child = spawn('python3', [PTY_BRIDGE], { stdio: ['pipe', 'pipe', 'inherit'] });
-  child.stdin.on('error', () => {});
+/** Serves the modem's UART on a new pseudo-terminal (through sim/pty-bridge.py); the device's rate is the one it sets on the terminal. */
+export async function servePty(modem: ModemEmulator, baud: number): Promise<{ path: string; close: () => void }> {
+  const child = spawn('python3', [PTY_BRIDGE, String(baud)], { stdio: ['pipe', 'pipe', 'inherit', 'pipe'] });
+  const stdin = child.stdin!;
+  const stdout = child.stdout!;
+  stdin.on('error', () => {});
+  // the rate the device set on the terminal: a mismatch garbles, as on a wire
+  const rates = child.stdio[3] as NodeJS.ReadableStream;
+  readline.createInterface({ input: rates }).on('line', (l) => { if (/^\d+$/.test(l)) modem.setBaud(Number(l)); });
   let path: string | null = null;
   let head = Buffer.alloc(0);
-  const pump = pumpTo(modem, () => (path !== null ? (d) => { child.stdin.write(d); } : null));
+  const pump = pumpTo(modem, () => (path !== null ? (d) => { stdin.write(d); } : null));
   const ready = new Promise<string>((resolve, reject) => {
     child.once('error', (e) => reject(new Error(`--pty needs python3: ${e.message}`)));
     child.once('exit', (code) => { if (path === null) reject(new Error(`--pty: the terminal bridge exited (${code})`)); });
-    child.stdout.on('data', (d: Buffer) => {
+    stdout.on('data', (d: Buffer) => {
       if (path !== null) { modem.write(new Uint8Array(d)); pump(); return; }
       head = Buffer.concat([head, d]);
       const nl = head.indexOf(10);
@@ -208,5 +213,5 @@ export async function servePty(modem: ModemEmulator): Promise<{ path: string; cl
     });
   });
   const p = await ready;
-  return { path: p, close: () => { child.stdin.end(); child.kill(); } };
+  return { path: p, close: () => { stdin.end(); child.kill(); } };
 }
