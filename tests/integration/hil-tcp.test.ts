@@ -5,5 +5,5 @@
 // PWRKEY pulses reach the module as `pwrkey` lines on its stdin.
 import { hilSuite } from '../helpers/hil.ts';
 
-// hang: three commands unanswered, then PWRKEY twice (off, on) and bring-up (~27 s)
+// hang: three commands unanswered, then PWRKEY twice (off, on; the rate search between) and bring-up (~30 s)
 hilSuite({ link: 'tcp', kind: 'sim800', fault: 'hang', settleMs: 60000 });
