@@ -109,6 +109,8 @@ export async function runModemServer(o: ModemServerOptions): Promise<void> {
     const [cmd, arg] = raw.trim().split(/\s+/);
     if (cmd === 'fault') {
       try { modem.fault(arg ?? ''); emit({ event: 'fault', name: arg }); } catch (e) { emit({ event: 'error', code: 'bad-argument', message: String(e) }); }
+    } else if (cmd === 'pwrkey' && o.kind === 'esp-at') {
+      emit({ event: 'error', code: 'bad-argument', message: 'an ESP module has no PWRKEY: reset restarts it' });
     } else if (cmd === 'pwrkey' || cmd === 'reset') {
       void pulse(modem, cmd).then(() => emit({ event: 'pin', name: cmd }));
     } else if (cmd === 'quit') stop();

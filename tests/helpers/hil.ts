@@ -95,14 +95,18 @@ export interface HilSuite {
 export function hilSuite(o: HilSuite): void {
   const over = o.link === 'tcp' ? 'tcp: (atmqtt modem --raw)' : 'a pseudo-terminal (atmqtt modem --pty, serialport)';
   describe(`${o.kind} in another process, over ${over}`, { concurrency: 2 }, () => {
-    test(`QoS 0/1/2 both ways, ${N} each, exactly once and in order; AT and QoS 1 round trips`, { timeout: 90000 }, async (t) => {
+    test(`QoS 0/1/2 both ways, ${N} each, exactly once and in order; the password masked in the trace; AT and QoS 1 round trips`, { timeout: 90000 }, async (t) => {
       const s = new Scope(t);
-      const broker = await s.broker('mosquitto');
+      const secret = `hil-pw-${Math.random().toString(36).slice(2, 10)}`;
+      const broker = await s.broker('mosquitto', { users: { dev: secret, peer: 'peer-pw' } });
       const base = uniqueId(`hil/${o.link}/${o.kind}`);
-      const peer = await s.peer(broker.url);
+      const peer = await s.peer(broker.url, { username: 'peer', password: 'peer-pw' });
       await peer.subscribe(`${base}/up/#`, 2);
       const modem = await emulator(s, o.kind, o.link);
-      const sim = await hilDevice(s, o.kind, modem, broker.url, ['--trace']);
+      const sim = await hilDevice(s, o.kind, modem, broker.url, ['--trace', '--username', 'dev', '--password', secret]);
+      // the CONNECT went through the traced UART: its password masked
+      assert.ok(sim.stderr.includes('dev->mdm') && sim.stderr.includes('*'.repeat(secret.length)), 'a traced CONNECT with the password masked');
+      assert.ok(!sim.stderr.includes(secret), 'the password is not in the trace');
       sim.send(`sub ${base}/down/# 2`);
       assert.equal((await sim.waitFor(is.subscribed(`${base}/down/#`), 10000)).granted, 2);
 
