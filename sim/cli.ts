@@ -154,6 +154,8 @@ function parseArgs(argv: string[]): Args {
     if (a.modem === 'none') fail('--uart needs --modem sim800|sim900|esp-at: the AT dialect the firmware speaks on it');
     if (a.rxFifo !== undefined || a.apSsid !== undefined || a.apPassword !== undefined) fail('--rx-fifo, --ap-ssid and --ap-password set up the built-in emulator: not with --uart');
     if (a.uart.startsWith('tcp:') && a.pwrkey !== 'none') fail('--pwrkey: a tcp: stream carries no pins (atmqtt modem takes pwrkey / reset on its stdin)');
+    // TLS through a module is the module's: it verifies against its own CA store
+    if (a.ca !== undefined) process.stderr.write('atmqtt sim: --ca does not reach a module on --uart: it verifies TLS brokers with its own CA (SIM800: AT+SSLSETCERT, ESP-AT: its PKI partition, the emulator: atmqtt modem --ca FILE)\n');
   } else if (a.pwrkey !== 'none') fail('--pwrkey needs --uart');
   if (!['none', 'sim800', 'sim900', 'esp-at'].includes(a.modem)) fail(`--modem ${a.modem}: want none, sim800, sim900 or esp-at`);
   if (a.modem === 'esp-at') {
