@@ -83,7 +83,11 @@ export async function runModemServer(o: ModemServerOptions): Promise<void> {
   let close: () => void;
   try {
     if (o.link === 'pty') {
-      const pty = await servePty(modem, o.baud ?? 115200);
+      const pty = await servePty(modem, o.baud ?? 115200, (why) => {
+        emit({ event: 'error', code: 'internal', message: `--pty: ${why}` });
+        modem.close();
+        process.exit(1);
+      });
       close = pty.close;
       emit({ event: 'pty', path: pty.path, modem: o.kind });
     } else {
@@ -188,7 +192,8 @@ export async function serveTcp(modem: ModemEmulator, port: number, link: 'framed
 const PTY_BRIDGE = fileURLToPath(new URL('./pty-bridge.py', import.meta.url));
 
 /** Serves the modem's UART on a new pseudo-terminal (through sim/pty-bridge.py); the device's rate is the one it sets on the terminal. */
-export async function servePty(modem: ModemEmulator, baud: number): Promise<{ path: string; close: () => void }> {
+export async function servePty(modem: ModemEmulator, baud: number, onGone: (why: string) => void = () => {}): Promise<{ path: string; close: () => void }> {
+  let closing = false;
   const child = spawn('python3', [PTY_BRIDGE, String(baud)], { stdio: ['pipe', 'pipe', 'inherit', 'pipe'] });
   const stdin = child.stdin!;
   const stdout = child.stdout!;
@@ -201,7 +206,10 @@ export async function servePty(modem: ModemEmulator, baud: number): Promise<{ pa
   const pump = pumpTo(modem, () => (path !== null ? (d) => { stdin.write(d); } : null));
   const ready = new Promise<string>((resolve, reject) => {
     child.once('error', (e) => reject(new Error(`--pty needs python3: ${e.message}`)));
-    child.once('exit', (code) => { if (path === null) reject(new Error(`--pty: the terminal bridge exited (${code})`)); });
+    child.once('exit', (code) => {
+      if (path === null) reject(new Error(`--pty: the terminal bridge exited (${code})`));
+      else if (!closing) onGone(`the terminal bridge exited (${code})`);
+    });
     stdout.on('data', (d: Buffer) => {
       if (path !== null) { modem.write(new Uint8Array(d)); pump(); return; }
       head = Buffer.concat([head, d]);
@@ -215,5 +223,5 @@ export async function servePty(modem: ModemEmulator, baud: number): Promise<{ pa
     });
   });
   const p = await ready;
-  return { path: p, close: () => { stdin.end(); child.kill(); } };
+  return { path: p, close: () => { closing = true; stdin.end(); child.kill(); } };
 }
