@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { memoryGuard } from '../board/node/engine.ts';
 import { CONFIG_KEYS, EVENT } from '../board/node/abi.ts';
-import { PROFILES, type ProfileName } from '../sim/profile.ts';
+import { PROFILES, logExpander, type ProfileName } from '../sim/profile.ts';
 
 export type Config = Partial<Record<keyof typeof CONFIG_KEYS, string>>;
 
@@ -69,10 +69,13 @@ export class Device {
   private accesses = 0;
   private readonly dec = new TextDecoder();
   private rng: number;
+  /** the small build's log ids back to their texts */
+  private readonly expand: (s: string) => string;
 
   constructor(private readonly o: DeviceOptions, seed = 1) {
     this.rng = seed >>> 0 || 1;
     const p = PROFILES[o.profile ?? 'default'];
+    this.expand = logExpander(p);
     const mod = compiled(o.guard ? p.guarded : p.wasm);
     const budget = p.budget;
     const limit = o.accessBudget ?? 20_000_000;
@@ -139,8 +142,8 @@ export class Device {
         for (let i = 0; i < n; i++) { this.rng ^= this.rng << 13; this.rng ^= this.rng >>> 17; this.rng ^= this.rng << 5; b[i] = this.rng & 0xff; }
       },
       log: (level, p, n) => {
-        this.logs.push(`${this.now} ${level} ${this.text(p, n)}`);
-        if (this.logs.length > (this.o.keepLogs ?? 40)) this.logs.shift();
+        this.logs.push(`${this.now} ${level} ${this.expand(this.text(p, n))}`);
+        if (this.logs.length > (this.o.keepLogs ?? Number(process.env.FUZZ_KEEP_LOGS ?? 40))) this.logs.shift();
       },
       config_read: (key, p, max) => {
         const name = (Object.keys(CONFIG_KEYS) as (keyof typeof CONFIG_KEYS)[]).find((k) => CONFIG_KEYS[k] === key);
@@ -219,6 +222,6 @@ export class Device {
   }
 
   describe(): string {
-    return `state ${this.state()}, pending ${this.pending()}, ${this.loops} loops, t=${this.now} ms; log:\n  ${this.logs.slice(-12).join('\n  ')}`;
+    return `state ${this.state()}, pending ${this.pending()}, ${this.loops} loops, t=${this.now} ms; log:\n  ${this.logs.slice(-Number(process.env.FUZZ_KEEP_LOGS ?? 12)).join('\n  ')}`;
   }
 }

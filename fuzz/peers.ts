@@ -32,8 +32,10 @@ export class Packets {
 
 /** A broker that answers whatever a client needs to stay connected and finish its flows. */
 export class MiniBroker {
-  private readonly packets = new Packets();
+  private packets = new Packets();
   connects = 0;
+  /** A new connection: nothing of the last one's bytes carries over. */
+  reset(): void { this.packets = new Packets(); }
   /** bytes from the device → replies for it */
   handle(b: Uint8Array): Uint8Array {
     const out: number[] = [];
@@ -118,11 +120,11 @@ export class ScriptModem {
         u.startsWith('AT+CWMODE') || u.startsWith('AT+CIPRECVMODE') || u.startsWith('AT+SSLOPT') || u.startsWith('AT+CIPSSL')) return this.ok();
     if (u === 'AT+CPIN?') return this.say('\r\n+CPIN: READY\r\n\r\nOK\r\n');
     if (u === 'AT+CREG?') return this.say('\r\n+CREG: 0,1\r\n\r\nOK\r\n');
-    if (u === 'AT+CIPSHUT') { this.linkUp = false; return this.say('\r\nSHUT OK\r\n'); }
+    if (u === 'AT+CIPSHUT') { this.linkUp = false; this.broker.reset(); return this.say('\r\nSHUT OK\r\n'); }
     if (u === 'AT+CIFSR') return this.say('\r\n10.0.0.2\r\n');
     if (u.startsWith('AT+CWJAP=')) return this.say('\r\nWIFI CONNECTED\r\n\r\nWIFI GOT IP\r\n\r\nOK\r\n');
     if (u.startsWith('AT+CIPSTART=')) {
-      this.linkUp = true; this.rx = []; this.told = false;
+      this.linkUp = true; this.rx = []; this.told = false; this.broker.reset();
       return this.say(sim ? '\r\nOK\r\n\r\n0, CONNECT OK\r\n' : '\r\n0,CONNECT\r\n\r\nOK\r\n');
     }
     if (u.startsWith('AT+CIPSEND=')) {

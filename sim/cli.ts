@@ -441,12 +441,7 @@ async function main(argv: string[]): Promise<void> {
       case 'fault':
         if (link) { emit({ event: 'error', code: 'bad-argument', message: 'fault: the modem is outside (--uart): give faults to atmqtt modem on its stdin' }); break; }
         if (!modem) { emit({ event: 'error', code: 'bad-argument', message: 'fault needs --modem' }); break; }
-        try {
-          modem.fault(rest[0] ?? '');
-          emit({ event: 'fault', name: rest[0] });
-        } catch (e) {
-          emit({ event: 'error', code: 'bad-argument', message: String(e) });
-        }
+        injectFault(modem, rest[0]);
         break;
       case 'quit': await finish(false); break;
       default: emit({ event: 'error', code: 'bad-argument', message: `unknown command ${cmd}` });
@@ -485,6 +480,16 @@ async function openUart(args: Args): Promise<UartLink> {
     process.exit(2);
   }
   return link;
+}
+
+/** `fault NAME` on stdin: the modem emulator's fault, acknowledged or refused by name. */
+function injectFault(modem: ModemEmulator, name: string | undefined): void {
+  try {
+    modem.fault(name ?? '');
+    emit({ event: 'fault', name });
+  } catch (e) {
+    emit({ event: 'error', code: 'bad-argument', message: String(e) });
+  }
 }
 
 /** `atmqtt sim --board NAME`: the same commands and events, the image inside its CPU's emulator. */
@@ -527,14 +532,7 @@ async function boardMain(args: Args, board: BoardEmulator, url: string, broker: 
       case 'sub': case 'unsub': case 'pub': case 'disconnect': case 'connect': case 'stats': run.send(line); break;
       case 'wait': await sleep(Number(rest[0] ?? 0)); break;
       case 'drop': run.modem.fault('pdp-deact'); break;
-      case 'fault':
-        try {
-          run.modem.fault(rest[0] ?? '');
-          emit({ event: 'fault', name: rest[0] });
-        } catch (e) {
-          emit({ event: 'error', code: 'bad-argument', message: String(e) });
-        }
-        break;
+      case 'fault': injectFault(run.modem, rest[0]); break;
       case 'quit': await finish(false); break;
       default: emit({ event: 'error', code: 'bad-argument', message: `unknown command ${cmd}` });
     }

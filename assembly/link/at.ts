@@ -66,6 +66,10 @@ let expect: usize = 0; // ascii prefix, 0 for none
 let bareLine: bool = false;
 /** The command waits for '>' before its data. */
 let wantPrompt: bool = false;
+/** The command in flight is a send: only its SEND OK / SEND FAIL / DATA
+ * ACCEPT is its result (a stray one, of another link or garbled, once
+ * ended a bring-up command and left the ESP in the wrong receive mode). */
+let sendCmd: bool = false;
 /** Information line of the last command (copied from line). */
 export const info: usize = memory.data(C.AT_LINE_BYTES);
 export let infoLen: i32 = 0;
@@ -113,6 +117,7 @@ export function send(timeoutMs: u32, exp: usize, bare: bool, prompt: bool): void
   expect = exp;
   bareLine = bare;
   wantPrompt = prompt;
+  sendCmd = prompt;
   infoLen = 0;
   result = R_WAIT;
   cmdTimeout = timeoutMs;
@@ -255,8 +260,8 @@ function onLine(): void {
     return;
   }
   if (isNumberedUrc(ascii("CONNECT FAIL"))) { urc |= U_CONNECT_FAIL; return; }
-  if (isNumberedUrc(ascii("SEND OK")) || startsWith(ascii("DATA ACCEPT"))) { urc |= U_SEND_OK; finish(R_OK); return; }
-  if (isNumberedUrc(ascii("SEND FAIL"))) { urc |= U_SEND_FAIL; finish(R_ERROR); return; }
+  if (isNumberedUrc(ascii("SEND OK")) || startsWith(ascii("DATA ACCEPT"))) { if (sendCmd) { urc |= U_SEND_OK; finish(R_OK); } return; }
+  if (isNumberedUrc(ascii("SEND FAIL"))) { if (sendCmd) { urc |= U_SEND_FAIL; finish(R_ERROR); } return; }
   if (startsWith(ascii("+PDP: DEACT")) || startsWith(ascii("WIFI DISCONNECT"))) { urc |= U_PDP_DEACT; return; }
   if (startsWith(ascii("+CIPRXGET: 1")) || startsWith(ascii("+CIPRXGET:1")) || startsWith(ascii("+IPD,"))) { urc |= U_DATA; return; }
   if (startsWith(ascii("RDY")) || startsWith(ascii("SMS Ready")) || startsWith(ascii("Call Ready")) || startsWith(ascii("+CFUN: 1")) || startsWith(ascii("ready"))) {

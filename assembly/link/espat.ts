@@ -10,6 +10,7 @@ import * as modemCfg from "./modemcfg";
 
 /** Passive receive is on (else data arrives pushed as +IPD,0,len:...). */
 export let espPassive: bool = true;
+export function setEspPassive(on: bool): void { espPassive = on; }
 
 export function espInit(phase: i32): i32 {
   switch (phase) {

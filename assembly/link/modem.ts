@@ -16,7 +16,7 @@ import { LINK_DOWN, LINK_OPENING, LINK_UP } from "./linkstate";
 import { NEXT, RETRY, ESCALATE, REFUSED, NO_TLS, SKIP, DONE } from "./modemcfg";
 import * as modemCfg from "./modemcfg";
 import { simInit, simInitResult, simRead, simPoll, simPollResult, SIM_REATTACH_PHASE } from "./sim800";
-import { espInit, espInitResult, espRead, espPoll, espPollResult, espPassive, ESP_REATTACH_PHASE } from "./espat";
+import { espInit, espInitResult, espRead, espPoll, espPollResult, espPassive, setEspPassive, ESP_REATTACH_PHASE } from "./espat";
 
 export const FAMILY_SIM = 1;
 export const FAMILY_ESP = 2;
@@ -411,6 +411,9 @@ function openStep(now: u32): void {
     return;
   }
   const room = ring.rxFree();
+  // a passive-mode notification (+IPD,0,n without data) from a module we
+  // took for active: it is passive after all, read as such
+  if (family == FAMILY_ESP && !espPassive && (at.urc & at.U_DATA) != 0) setEspPassive(true);
   if (room >= 64 && (family == FAMILY_SIM || espPassive)) {
     if ((at.urc & at.U_DATA) != 0) {
       at.clearUrc(at.U_DATA);

@@ -5,6 +5,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import readline from 'node:readline';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BoardConsole } from '../helpers/board-console.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const HARNESS = path.join(ROOT, 'build/avr/atmqtt-simavr');
@@ -16,15 +17,11 @@ export function buildAvr(env: Record<string, string> = {}): string {
   });
 }
 
-export interface Line { text: string; at: number }
 /** Harness counters: cycles, cycles awake, simulated ms, modem UART bytes out / in. */
 export interface Cycles { cycles: number; busy: number; simMs: number; tx: number; rx: number }
 
-export class AvrRun {
-  readonly lines: Line[] = [];
-  readonly stderr: string[] = [];
-  private waiters: (() => void)[] = [];
-  private constructor(readonly modem: ChildProcess, readonly sim: ChildProcess, readonly startedAt: number) {}
+export class AvrRun extends BoardConsole {
+  private constructor(readonly modem: ChildProcess, readonly sim: ChildProcess, readonly startedAt: number) { super(sim); }
 
   static async start(elf: string, kind: 'sim800' | 'esp-at' = 'sim800', harness = HARNESS): Promise<AvrRun> {
     const modem = spawn(process.execPath, ['--import', 'tsx', 'bin/atmqtt.js', 'modem', '--modem', kind, '--listen', '0'],
@@ -41,41 +38,7 @@ export class AvrRun {
       modem.once('exit', () => reject(new Error('modem server exited')));
     });
     const sim = spawn(harness, ['--elf', elf, '--modem-port', String(port)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-    const run = new AvrRun(modem, sim, Date.now());
-    readline.createInterface({ input: sim.stdout! }).on('line', (text) => {
-      run.lines.push({ text, at: Date.now() });
-      for (const w of run.waiters.splice(0)) w();
-    });
-    readline.createInterface({ input: sim.stderr! }).on('line', (l) => {
-      run.stderr.push(l);
-      for (const w of run.waiters.splice(0)) w();
-    });
-    return run;
-  }
-
-  send(line: string): void { this.sim.stdin!.write(line + '\n'); }
-
-  /** Waits for a console line matching re, after line index from; returns it and its index. */
-  async waitLine(re: RegExp, timeoutMs: number, from = 0): Promise<{ line: Line; index: number }> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      for (let i = from; i < this.lines.length; i++) if (re.test(this.lines[i]!.text)) return { line: this.lines[i]!, index: i };
-      const left = until - Date.now();
-      if (left <= 0 || this.sim.exitCode !== null) {
-        throw new Error(`no console line ${re} within ${timeoutMs} ms; last lines:\n${this.lines.slice(-15).map((l) => l.text).join('\n')}\nstderr:\n${this.stderr.slice(-5).join('\n')}`);
-      }
-      await new Promise<void>((resolve) => { const t = setTimeout(resolve, Math.min(left, 200)); this.waiters.push(() => { clearTimeout(t); resolve(); }); });
-    }
-  }
-
-  /** `stats`: the S line's key=value pairs as numbers. */
-  async stats(timeoutMs = 5000): Promise<Record<string, number>> {
-    const from = this.lines.length;
-    this.send('stats');
-    const { line } = await this.waitLine(/^S /, timeoutMs, from);
-    const o: Record<string, number> = {};
-    for (const kv of line.text.slice(2).split(' ')) { const [k, v] = kv.split('='); if (k && v !== undefined) o[k] = Number(v); }
-    return o;
+    return new AvrRun(modem, sim, Date.now());
   }
 
   /** The harness's cycle counters (SIGUSR1): total cycles, cycles awake, simulated ms. */
@@ -105,5 +68,4 @@ export class AvrRun {
   }
 }
 
-/** Hex of a string, as console lines carry topics and payloads. */
-export const hex = (s: string): string => Buffer.from(s).toString('hex');
+export { hex, type Line } from '../helpers/board-console.ts';

@@ -4,8 +4,8 @@
 // lines (board/CONSOLE.md) in and out on QEMU's stdin/stdout.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { BoardConsole } from '../helpers/board-console.ts';
 import { board } from '../../board/lx106/emulator.ts';
 import { createModem } from '../../sim/modem/index.ts';
 import type { ModemEmulator } from '../../sim/modem/types.ts';
@@ -27,14 +27,14 @@ export function sections(elf: string): Record<string, number> {
   return o;
 }
 
-export interface Line { text: string; at: number }
 
-export class Lx106Run {
-  readonly lines: Line[] = [];
-  readonly stderr: string[] = [];
-  private waiters: (() => void)[] = [];
+export class Lx106Run extends BoardConsole {
   private device: net.Socket | null = null;
-  private constructor(readonly modem: ModemEmulator, readonly server: net.Server, readonly qemu: ChildProcess, readonly startedAt: number) {}
+  private constructor(readonly modem: ModemEmulator, readonly server: net.Server, readonly qemu: ChildProcess, readonly startedAt: number) {
+    super(qemu, (text) => {
+      if (text.startsWith('G ')) { const [, pin, level] = text.split(' '); modem.gpio(Number(pin), Number(level)); }
+    });
+  }
 
   /** icountShift: QEMU -icount shift=N (CCOUNT then counts 2^N * 0.04 per instruction). */
   static async start(elf: string, icountShift?: number): Promise<Lx106Run> {
@@ -65,43 +65,7 @@ export class Lx106Run {
     if (saved === undefined) delete process.env.ATMQTT_LX106_ICOUNT; else process.env.ATMQTT_LX106_ICOUNT = saved;
     const qemu = spawn(cmd, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     run = new Lx106Run(modem, server, qemu, Date.now());
-    const r = run;
-    qemu.stdin!.on('error', () => {});
-    readline.createInterface({ input: qemu.stdout! }).on('line', (text) => {
-      if (text.startsWith('G ')) { const [, pin, level] = text.split(' '); modem.gpio(Number(pin), Number(level)); }
-      r.lines.push({ text, at: Date.now() });
-      for (const w of r.waiters.splice(0)) w();
-    });
-    readline.createInterface({ input: qemu.stderr! }).on('line', (l) => {
-      r.stderr.push(l);
-      for (const w of r.waiters.splice(0)) w();
-    });
     return run;
-  }
-
-  send(line: string): void { this.qemu.stdin!.write(line + '\n'); }
-
-  /** Waits for a console line matching re, after line index from; returns it and its index. */
-  async waitLine(re: RegExp, timeoutMs: number, from = 0): Promise<{ line: Line; index: number }> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      for (let i = from; i < this.lines.length; i++) if (re.test(this.lines[i]!.text)) return { line: this.lines[i]!, index: i };
-      const left = until - Date.now();
-      if (left <= 0 || this.qemu.exitCode !== null) {
-        throw new Error(`no console line ${re} within ${timeoutMs} ms; last lines:\n${this.lines.slice(-15).map((l) => l.text).join('\n')}\nstderr:\n${this.stderr.slice(-5).join('\n')}`);
-      }
-      await new Promise<void>((resolve) => { const t = setTimeout(resolve, Math.min(left, 200)); this.waiters.push(() => { clearTimeout(t); resolve(); }); });
-    }
-  }
-
-  /** `stats`: the S line's key=value pairs as numbers. */
-  async stats(timeoutMs = 5000): Promise<Record<string, number>> {
-    const from = this.lines.length;
-    this.send('stats');
-    const { line } = await this.waitLine(/^S /, timeoutMs, from);
-    const o: Record<string, number> = {};
-    for (const kv of line.text.slice(2).split(' ')) { const [k, v] = kv.split('='); if (k && v !== undefined) o[k] = Number(v); }
-    return o;
   }
 
   async stop(): Promise<void> {
@@ -118,5 +82,4 @@ export class Lx106Run {
   }
 }
 
-/** Hex of a string, as console lines carry topics and payloads. */
-export const hex = (s: string): string => Buffer.from(s).toString('hex');
+export { hex, type Line } from '../helpers/board-console.ts';
