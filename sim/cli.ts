@@ -7,6 +7,7 @@ import { startBroker, type EmbeddedBroker } from './broker.ts';
 import { PROFILES, isProfileName, logExpander, type ProfileName } from './profile.ts';
 import { createModem, traceLog, FAULTS, type ModemEmulator, type ModemKind } from './modem/index.ts';
 import { runModemServer } from './modem-server.ts';
+import { UartLink, UartOpenError, type PinLine } from './uart-link.ts';
 import { feedReadings } from './sensor.ts';
 import { runDemo } from './demo.ts';
 import { BOARDS, isBoardName, loadBoard } from './board/index.ts';
@@ -22,6 +23,8 @@ const USAGE = `usage: atmqtt sim [--broker mqtt://host:port | mqtts://host:port 
   [--will-topic T --will-payload P --will-qos N --will-retain]
   [--telemetry S] [--stay] [--runtime v8|wasm3] [--profile default|small] [--guard] [--trace] [--show-secrets]
   [--board ${Object.keys(BOARDS).join('|')}]
+  [--uart /dev/ttyUSB0|COM3|tcp:HOST:PORT [--pwrkey dtr|rts|none]]  (with --modem: a real module or
+  \`atmqtt modem --raw\`/\`--pty\` instead of the built-in emulator)
 stdin commands: sub FILTER QOS | unsub FILTER | pub TOPIC QOS RETAIN PAYLOAD...
   | wait MS | drop | disconnect | connect | fault NAME | quit
 faults (with --modem): ${FAULTS.join(', ')}`;
@@ -56,6 +59,10 @@ interface Args {
   board?: string;
   /** --show-secrets: passwords in traces as they are (for debugging) */
   showSecrets: boolean;
+  /** --uart: the UART on this serial device or tcp:HOST:PORT, no emulator */
+  uart?: string;
+  /** --pwrkey: the adapter line wired to the module's power pin */
+  pwrkey: PinLine;
 }
 
 /** What traces must not show, unless --show-secrets. */
@@ -66,7 +73,7 @@ function secretsOf(a: Args): string[] {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { modem: 'none', trace: false, stay: false, runtime: 'v8', guard: false, profile: 'default', config: {}, showSecrets: false };
+  const a: Args = { modem: 'none', trace: false, stay: false, runtime: 'v8', guard: false, profile: 'default', config: {}, showSecrets: false, pwrkey: 'none' };
   const value = (i: number): string => {
     const v = argv[i + 1];
     if (v === undefined) fail(`${argv[i]} needs a value`);
@@ -122,6 +129,13 @@ function parseArgs(argv: string[]): Args {
       case '--ap-ssid': a.apSsid = value(i++); break;
       case '--ap-password': a.apPassword = value(i++); break;
       case '--board': a.board = value(i++); break;
+      case '--uart': a.uart = value(i++); break;
+      case '--pwrkey': {
+        const l = value(i++);
+        if (l !== 'dtr' && l !== 'rts' && l !== 'none') fail(`--pwrkey ${l}: want dtr, rts or none`);
+        a.pwrkey = l;
+        break;
+      }
       case '-h': case '--help': process.stdout.write(USAGE + '\n'); process.exit(0);
       default: fail(`unknown flag ${k}`);
     }
@@ -135,6 +149,14 @@ function parseArgs(argv: string[]): Args {
     if (a.modem === 'none') a.modem = 'sim800';
     if (a.runtime !== 'v8' || a.guard || a.profile !== 'default') fail('--runtime, --guard and --profile do not apply to --board (the board fixes its engine and profile)');
   }
+  if (a.uart !== undefined) {
+    if (a.board !== undefined) fail('--uart and --board: a board has its own UART');
+    if (a.modem === 'none') fail('--uart needs --modem sim800|sim900|esp-at: the AT dialect the firmware speaks on it');
+    if (a.rxFifo !== undefined || a.apSsid !== undefined || a.apPassword !== undefined) fail('--rx-fifo, --ap-ssid and --ap-password set up the built-in emulator: not with --uart');
+    if (a.uart.startsWith('tcp:') && a.pwrkey !== 'none') fail('--pwrkey: a tcp: stream carries no pins (atmqtt modem takes pwrkey / reset on its stdin)');
+    // TLS through a module is the module's: it verifies against its own CA store
+    if (a.ca !== undefined) process.stderr.write('atmqtt sim: --ca does not reach a module on --uart: it verifies TLS brokers with its own CA (SIM800: AT+SSLSETCERT, ESP-AT: its PKI partition, the emulator: atmqtt modem --ca FILE)\n');
+  } else if (a.pwrkey !== 'none') fail('--pwrkey needs --uart');
   if (!['none', 'sim800', 'sim900', 'esp-at'].includes(a.modem)) fail(`--modem ${a.modem}: want none, sim800, sim900 or esp-at`);
   if (a.modem === 'esp-at') {
     a.config.ssid ??= 'atmqtt-wifi';
@@ -202,9 +224,11 @@ const DEMO_USAGE = `usage: atmqtt demo [--broker URL [--broker-ws ws://host:port
   SIM800, SIM900 (mqtt://) and ESP-AT (ws://) modems running the telemetry app, and
   serves the dashboard page; its URL is the first line printed. Ctrl-C stops everything.`;
 
-const MODEM_USAGE = `usage: atmqtt modem --modem sim800|sim900|esp-at [--listen PORT] [--baud N]
+const MODEM_USAGE = `usage: atmqtt modem --modem sim800|sim900|esp-at [--listen PORT [--raw] | --pty] [--baud N]
   [--apn A] [--ssid S] [--wifi-password W] [--ca FILE] [--trace]
-stdin commands: fault NAME | quit
+  --listen: TCP on 127.0.0.1:PORT (0: a free one), framed (pins and baud travel with
+  the bytes); --raw: a plain byte stream; --pty: a pseudo-terminal, its path printed first
+stdin commands: fault NAME | pwrkey | reset | quit
 faults: ${FAULTS.join(', ')}`;
 
 const BROKER_USAGE = `usage: atmqtt broker [--port N (1883)] [--ws-port N (8080)]
@@ -235,7 +259,7 @@ function portFlag(f: Map<string, string>, k: string, dflt: number): number {
 
 /** `atmqtt modem ...` */
 async function modemMain(argv: string[]): Promise<void> {
-  const f = flags(argv, MODEM_USAGE, ['--modem', '--listen', '--baud', '--apn', '--ssid', '--wifi-password', '--ca'], ['--trace']);
+  const f = flags(argv, MODEM_USAGE, ['--modem', '--listen', '--baud', '--apn', '--ssid', '--wifi-password', '--ca'], ['--trace', '--raw', '--pty']);
   const kind = f.get('--modem');
   if (kind !== 'sim800' && kind !== 'sim900' && kind !== 'esp-at') {
     emit({ event: 'error', code: 'bad-argument', message: '--modem sim800|sim900|esp-at is required' });
@@ -244,7 +268,9 @@ async function modemMain(argv: string[]): Promise<void> {
   }
   const baud = f.get('--baud');
   if (baud !== undefined && !/^\d+$/.test(baud)) { emit({ event: 'error', code: 'bad-argument', message: `--baud wants a number, got ${baud}` }); process.exit(2); }
+  if (f.has('--pty') && (f.has('--raw') || f.has('--listen'))) { emit({ event: 'error', code: 'bad-argument', message: '--pty serves a terminal, not a port: no --listen or --raw with it' }); process.exit(2); }
   await runModemServer({
+    link: f.has('--pty') ? 'pty' : f.has('--raw') ? 'raw' : 'framed',
     kind, port: portFlag(f, '--listen', 0),
     baud: baud !== undefined ? Number(baud) : undefined,
     apn: f.get('--apn') ?? 'internet',
@@ -300,6 +326,8 @@ async function main(argv: string[]): Promise<void> {
   const args = parseArgs(argv.slice(1));
   // a board's tools and image first: nothing is started for a board that cannot run
   const board = args.board !== undefined ? await prepareBoard(args.board as keyof typeof BOARDS) : undefined;
+  // an external UART: opened first, so a missing or busy port costs nothing else
+  const link = args.uart !== undefined ? await openUart(args) : undefined;
   let broker: EmbeddedBroker | undefined;
   let url = args.broker;
   if (url === undefined) {
@@ -310,7 +338,7 @@ async function main(argv: string[]): Promise<void> {
   if (board !== undefined) return boardMain(args, board, url, broker);
   const t0 = Date.now();
   let modem: ModemEmulator | undefined;
-  if (args.modem !== 'none') {
+  if (args.modem !== 'none' && link === undefined) {
     modem = createModem({
       kind: args.modem as ModemKind,
       baud: Number(args.config.baud ?? 115200),
@@ -329,7 +357,7 @@ async function main(argv: string[]): Promise<void> {
     // the RAM guard: every access past the profile's budget traps, as on a board
     wasmPath: args.guard ? PROFILES[args.profile].guarded : PROFILES[args.profile].wasm,
     ...(args.guard ? { ramBudget: PROFILES[args.profile].budget } : {}),
-    uart: modem,
+    uart: link ?? modem,
     ca: args.ca,
     config: { ...args.config, url },
     onEvent: (e) => emit(eventLine(e)),
@@ -361,8 +389,15 @@ async function main(argv: string[]): Promise<void> {
     }
     host.stop();
     modem?.close();
+    await link?.close();
     await broker?.close();
-    process.exit(0);
+    process.exit(process.exitCode ?? 0);
+  };
+  // the adapter unplugged, the bridge gone: nothing more can happen
+  linkClosed = (why) => {
+    emit({ event: 'error', code: 'uart-closed', message: why });
+    process.exitCode = 1;
+    void finish(false);
   };
 
   process.on('SIGINT', () => void finish(false));
@@ -396,10 +431,15 @@ async function main(argv: string[]): Promise<void> {
       case 'wait': await sleep(Number(rest[0] ?? 0)); break;
       // a lost network: host sockets reset; through a modem the bearer goes
       // (+PDP: DEACT / WIFI DISCONNECT) and its sockets with it
-      case 'drop': if (modem) modem.fault('pdp-deact'); else host.dropLinks(); break;
+      case 'drop':
+        if (link) emit({ event: 'error', code: 'bad-argument', message: 'drop: the modem is outside (--uart): take its network away there (atmqtt modem: fault pdp-deact)' });
+        else if (modem) modem.fault('pdp-deact');
+        else host.dropLinks();
+        break;
       case 'disconnect': host.disconnect(); break;
       case 'connect': host.connect(); break;
       case 'fault':
+        if (link) { emit({ event: 'error', code: 'bad-argument', message: 'fault: the modem is outside (--uart): give faults to atmqtt modem on its stdin' }); break; }
         if (!modem) { emit({ event: 'error', code: 'bad-argument', message: 'fault needs --modem' }); break; }
         injectFault(modem, rest[0]);
         break;
@@ -409,6 +449,37 @@ async function main(argv: string[]): Promise<void> {
   }
   // --stay: keep running after the end of input, until Ctrl-C / SIGTERM
   if (!args.stay) await finish(true);
+}
+
+/** Set once the simulator runs: what to do when the --uart stream ends. */
+let linkClosed: (why: string) => void = (why) => {
+  emit({ event: 'error', code: 'uart-closed', message: why });
+  process.exit(1);
+};
+
+/** `--uart PATH`: the UART opened, or one error line and exit 2. */
+async function openUart(args: Args): Promise<UartLink> {
+  const link = new UartLink({
+    path: args.uart!,
+    baud: Number(args.config.baud ?? 115200),
+    pwrkey: args.pwrkey,
+    log: args.trace ? traceLog((line) => process.stderr.write(line + '\n'), undefined, secretsOf(args)) : undefined,
+    // the firmware pulses the module's power pin: shown, and on no line a hint to do it by hand
+    onPin: (pin, level, line) => {
+      emit({ event: 'gpio', pin, level, line });
+      if (line === 'none' && level === 0) process.stderr.write(`atmqtt sim: the firmware restarts the modem (gpio ${pin} low) but no line is wired (--pwrkey); power-cycle the module by hand if it hangs\n`);
+    },
+    notice: (text) => process.stderr.write(`atmqtt sim: ${text}\n`),
+    onClose: (why) => linkClosed(why),
+  });
+  try {
+    await link.open();
+  } catch (e) {
+    const message = e instanceof UartOpenError ? e.message : `--uart ${args.uart}: ${(e as Error).message}`;
+    emit({ event: 'error', code: 'uart', message });
+    process.exit(2);
+  }
+  return link;
 }
 
 /** `fault NAME` on stdin: the modem emulator's fault, acknowledged or refused by name. */

@@ -58,6 +58,10 @@ let baud: i32 = 115200;
 let hole: bool = false;
 /** Why the last open failed, when known (E_TLS, E_UNSUPPORTED), else 0. */
 let err: i32 = 0;
+/** Bring-up help: when AT goes unanswered at the configured rate, the
+ * other common rates get one probe each before the power cycle; one that
+ * answers is said and kept. 0: the configured rate, 1..5: commonRate(scan - 1). */
+let scan: i32 = 0;
 
 let host: usize = 0;
 let hostLen: i32 = 0;
@@ -74,8 +78,23 @@ export function modemSelect(f: i32, b: i32): void {
   linkLost();
   peerClosed = false;
   connectFails = sendFails = 0;
+  scan = 0;
   ring.clear();
   startInit(0);
+}
+
+/** 9600, 19200, 38400, 57600, 115200 */
+function commonRate(i: i32): i32 { return i < 3 ? 9600 << i : 57600 << (i - 3); }
+
+/** Phase 0 gave up at the rate tried: on to the next common rate (true),
+ * or none left (false: back to the configured rate, said, power cycle). */
+function nextRate(): bool {
+  do scan++; while (scan < 6 && commonRate(scan - 1) == baud);
+  if (scan < 6) { uartSetBaud(commonRate(scan - 1)); return true; }
+  scan = 0;
+  uartSetBaud(baud);
+  say(ascii("no AT answer at 9600-115200 baud: supply weak for 2 A bursts? TX/RX swapped? 5 V levels? module off/asleep? baud "), baud);
+  return false;
 }
 
 function say(s: usize, v: i32): void {
@@ -94,6 +113,7 @@ function powerPin(): i32 { return family == FAMILY_ESP ? C.PIN_RESET : C.PIN_PWR
 function powerCycle(): void {
   say(ascii("power cycle, timeouts "), at.timeouts);
   gpioWrite(powerPin(), 0);
+  scan = 0; // the module restarts at the configured rate
   m = M_POWER_LOW;
   until = millis() + 1200;
   at.reset();
@@ -232,10 +252,24 @@ function step(now: u32): void {
     if (r == at.R_WAIT) return;
     const next = initResult(r);
     at.done();
-    if (next == NEXT) { phase++; retries = 0; return; }
+    if (next == NEXT) {
+      if (phase == 0) {
+        if (scan > 0) {
+          baud = commonRate(scan - 1);
+          say(ascii("AT answers at another rate, kept: baud "), baud);
+        }
+        scan = 0;
+      }
+      phase++;
+      retries = 0;
+      return;
+    }
     if (next == RETRY) {
       // no answer to AT for ~5 s: off, hung or at another baud rate
-      if (++retries > (phase == 0 ? 8 : 60)) { powerCycle(); return; }
+      if (++retries > (phase == 0 ? (scan == 0 ? 8 : 0) : 60)) {
+        if (phase != 0 || !nextRate()) { powerCycle(); return; }
+        retries = 0;
+      }
       m = M_PAUSE;
       until = now + (phase == 0 ? 200 : 1000);
       return;

@@ -5,12 +5,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import net from 'node:net';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { CONFIG_KEYS } from '../../board/node/abi.ts';
 import { decodeEvent, type Config, type HostEvent, type Message } from '../../board/node/host.ts';
-import { deframe } from '../modem-server.ts';
+import { serveTcp, type ServedTcp } from '../modem-server.ts';
 import { createModem, traceLog, type ModemEmulator, type ModemKind } from '../modem/index.ts';
 import { PROFILES, logExpander } from '../profile.ts';
 import type { BoardEmulator } from './types.ts';
@@ -98,8 +97,7 @@ export function configLines(config: Config): string[] {
 export class BoardRun {
   readonly modem: ModemEmulator;
   private proc: ChildProcess | null = null;
-  private server: net.Server | null = null;
-  private device: net.Socket | null = null;
+  private served: ServedTcp | null = null;
   private readonly expand: (s: string) => string;
   private readonly t0 = Date.now();
   private statsWait: ((s: Record<string, number | string>) => void)[] = [];
@@ -129,31 +127,9 @@ export class BoardRun {
   /** Serves the modem UART, starts the emulator, configures and starts the board. */
   async start(): Promise<void> {
     const b = this.o.board;
-    const pump = (): void => {
-      if (!this.device) return;
-      for (;;) {
-        const d = this.modem.read(4096);
-        if (d.length === 0) break;
-        this.device.write(d);
-      }
-    };
-    this.modem.onReadable(pump);
-    this.server = net.createServer((sock) => {
-      if (this.device) { sock.destroy(); return; } // one UART
-      this.device = sock;
-      sock.setNoDelay(true);
-      let pending: Buffer = Buffer.alloc(0);
-      sock.on('data', (d: Buffer) => {
-        if (b.modemLink === 'framed') pending = deframe(Buffer.concat([pending, d]), this.modem);
-        else this.modem.write(new Uint8Array(d));
-        pump();
-      });
-      sock.on('close', () => { if (this.device === sock) this.device = null; });
-      sock.on('error', () => {});
-      pump();
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    const modemPort = (this.server.address() as net.AddressInfo).port;
+    const served = await serveTcp(this.modem, 0, b.modemLink);
+    this.served = served;
+    const modemPort = served.port;
     const { cmd, args } = b.spawn({ artifact: `${ROOT}/${b.artifact}`, modemPort });
     if (this.o.trace) this.log(`board ${b.name}: ${cmd} ${args.join(' ')}`);
     const proc = spawn(cmd, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -285,8 +261,7 @@ export class BoardRun {
       await this.exited;
       clearTimeout(t);
     }
-    this.device?.destroy();
-    this.server?.close();
+    this.served?.close();
     this.modem.close();
   }
 }

@@ -80,6 +80,8 @@ export interface StreamPlan {
   fault: string;
   /** Bound for everything to arrive after the last round. */
   settleMs: number;
+  /** Gives the fault to the modem when it is not the simulator's own (`atmqtt modem` in another process). */
+  inject?: (fault: string) => Promise<void>;
 }
 
 export interface StreamOutcome {
@@ -123,7 +125,11 @@ export async function runStream(sim: Sim, peer: Peer, p: StreamPlan, from: numbe
   let faultIndex = -1;
   let faultAt = 0;
   for (let i = 0; i < p.n; i++) {
-    if (i === p.faultAt) {
+    if (i === p.faultAt && p.inject) {
+      faultIndex = sim.events.length;
+      await p.inject(p.fault);
+      faultAt = Date.now();
+    } else if (i === p.faultAt) {
       const mark = sim.events.length;
       sim.send(`fault ${p.fault}`);
       const f = await sim.waitFor((e) => e.event === 'fault' || e.event === 'error', 3000, mark, `fault ${p.fault}`);

@@ -30,6 +30,11 @@ export class Scope {
     return b;
   }
 
+  /** Anything else to undo at teardown (last registered, first undone). */
+  defer(f: () => Promise<void> | void): void {
+    this.items.push(async () => { await f(); });
+  }
+
   async dispose(): Promise<void> {
     while (this.items.length > 0) {
       const f = this.items.pop()!;

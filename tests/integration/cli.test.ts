@@ -37,6 +37,11 @@ test('an unknown flag or command is named, exit 2', () => {
     [['broker', '--wsport', '1'], 'unknown flag --wsport'],
     [['frobnicate'], 'unknown command frobnicate'],
     [['sim', '--board', 'pdp11'], '--board pdp11: want one of'],
+    [['sim', '--uart', 'tcp:127.0.0.1:9'], '--uart needs --modem'],
+    [['sim', '--modem', 'sim800', '--uart', 'tcp:127.0.0.1:9', '--pwrkey', 'dtr'], 'a tcp: stream carries no pins'],
+    [['sim', '--modem', 'sim800', '--pwrkey', 'rts'], '--pwrkey needs --uart'],
+    [['sim', '--modem', 'sim800', '--uart', 'tcp:nowhere'], 'want tcp:HOST:PORT'],
+    [['modem', '--modem', 'sim800', '--pty', '--raw'], 'no --listen or --raw with it'],
   ];
   for (const [args, text] of cases) {
     const r = run(args);

@@ -33,7 +33,8 @@ const BREAKS_LINK: ReadonlySet<FaultName> = new Set(['drop', 'pdp-deact', 'reboo
  * unanswered (CIPSEND 5 s, CIPCLOSE 5 s, then CIPSTART: 2 s on SIM, 20 s on
  * ESP), a power cycle (PWRKEY / RESET low 1.2 s, boot 3 s) and bring-up. On
  * SIM the first PWRKEY pulse only switches the hung module off, and a second
- * one follows the AT probes: ~27 s in all; ESP ~36 s. slow: every reply
+ * one follows the AT probes (nine at the configured rate, one at each other
+ * common rate): ~30 s in all; ESP ~36 s. slow: every reply
  * waits half the manual's maximum time (~5 s here).
  */
 const SETTLE_MS: Record<FaultName, number> = {

@@ -56,6 +56,19 @@ function wrote(s: string): void {
   expect(got).toBe(want);
 }
 
+/** n AT probes that go unanswered: each times out after 500 ms, 200 ms apart. */
+function silentProbes(n: i32): void {
+  for (let k = 0; k < n; k++) {
+    wrote("AT\r");
+    run(500, 1);
+    run(1, 1); // this probe's timeout
+    if (k < n - 1) {
+      wrote("");
+      run(200, 1);
+    }
+  }
+}
+
 /** The module prints s; the firmware reads it at once (no time passes). */
 function answer(s: string): void {
   modemSays(s);
@@ -318,22 +331,59 @@ describe("SIM800 bring-up", () => {
     simAttach();
   });
 
-  it("a module that never answers AT: nine probes (~6 s, a booting or autobauding module's time), then a PWRKEY cycle and bring-up from AT", () => {
+  it("a module that never answers AT: nine probes (~6 s, a booting or autobauding module's time), one at each other common rate, one line with the usual causes, then a PWRKEY cycle and bring-up from AT", () => {
     modemSelect(FAMILY_SIM, 115200);
     step();
-    for (let k = 0; k < 9; k++) {
-      wrote("AT\r");
+    logsClear();
+    silentProbes(9);
+    const rates: i32[] = [9600, 19200, 38400, 57600];
+    for (let i = 0; i < rates.length; i++) {
+      wrote("");
+      expect(lastBaud()).toBe(rates[i]);
       expect(gpioCount()).toBe(0);
-      run(500, 1);
-      run(1, 1); // this probe's timeout
-      if (k < 8) {
-        wrote("");
-        run(200, 1); // the pause before the next probe
-      }
+      run(200, 1); // the pause before the probe
+      silentProbes(1);
     }
     wrote("");
+    expect(logCount("no AT answer at 9600-115200 baud")).toBe(1);
+    expect(lastBaud()).toBe(115200);
     expectPowerCycle();
     simFromAt();
+    expect(logCount("AT answers at another rate")).toBe(0);
+  });
+
+  it("a module at another rate: after nine probes at the configured one, 9600, 19200, 38400 … one probe each; the rate that answers is said and kept", () => {
+    modemSelect(FAMILY_SIM, 115200);
+    step();
+    logsClear();
+    silentProbes(9);
+    const rates: i32[] = [9600, 19200, 38400];
+    for (let i = 0; i < rates.length; i++) {
+      wrote("");
+      expect(lastBaud()).toBe(rates[i]);
+      run(200, 1);
+      silentProbes(1);
+    }
+    wrote("");
+    expect(lastBaud()).toBe(57600);
+    run(200, 1);
+    wrote("AT\r");
+    answer("AT\r\r\nOK\r\n");
+    expect(logCount("AT answers at another rate, kept: baud 57600")).toBe(1);
+    expect(lastBaud()).toBe(57600);
+    wrote("ATE0\r");
+    answer("ATE0\r\r\nOK\r\n");
+    wrote("AT+CMEE=2\r");
+    answer("\r\nOK\r\n");
+    wrote("AT+CPIN?\r");
+    answer("\r\n+CPIN: READY\r\n\r\nOK\r\n");
+    wrote("AT+CREG?\r");
+    answer("\r\n+CREG: 0,1\r\n\r\nOK\r\n");
+    wrote("AT+CIPSHUT\r");
+    answer("\r\nSHUT OK\r\n");
+    simAttach();
+    expect(gpioCount()).toBe(0);
+    expect(logCount("no AT answer")).toBe(0);
   });
 
   it("times out each bring-up command after the manual's time and sends it again", () => {
