@@ -212,13 +212,7 @@ void hal_gpio_write(int32_t pin, int32_t level)
     DDRD |= bit;
 }
 
-/* ---- sockets: none ---- */
-int32_t hal_sock_open(const char *host, int32_t host_len, int32_t port, int32_t flags)
-{ (void)host; (void)host_len; (void)port; (void)flags; return -20; }
-int32_t hal_sock_write(int32_t h, const uint8_t *p, int32_t len) { (void)h; (void)p; (void)len; return -12; }
-int32_t hal_sock_read(int32_t h, uint8_t *p, int32_t max) { (void)h; (void)p; (void)max; return -12; }
-int32_t hal_sock_state(int32_t h) { (void)h; return -12; }
-void hal_sock_close(int32_t h) { (void)h; }
+/* ---- sockets: none (board/core/hal_nosock.c) ---- */
 
 /* ---- random: xorshift32 seeded from ADC noise on a floating input ---- */
 static uint32_t rng;
