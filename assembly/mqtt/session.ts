@@ -470,8 +470,9 @@ function onPacket(now: u32): void {
     const want = type == T.SUBACK ? T.SUBSCRIBE : T.UNSUBSCRIBE;
     const i = ob.find(D.packetId, want);
     if (i < 0 || ob.state(i) != ob.SENT) return;
+    // a SUBACK whose codes do not match the filters: the broker is confused, start again
+    if (!onListAck(i, type == T.SUBACK)) { fail(E.E_MALFORMED); return; }
     inflight--;
-    onListAck(i, type == T.SUBACK);
     ob.remove(i);
     return;
   }
@@ -479,14 +480,16 @@ function onPacket(now: u32): void {
   fail(E.E_UNEXPECTED);
 }
 
-/** One event per filter of the acknowledged (UN)SUBSCRIBE record i. */
-function onListAck(i: i32, isSub: bool): void {
+/** One event per filter of the acknowledged (UN)SUBSCRIBE record i;
+ * false (and nothing reported) when a SUBACK's codes do not match. */
+function onListAck(i: i32, isSub: bool): bool {
   const p = ob.ptr(i);
   const n = ob.len(i);
   let k = bodyStart(p) + 2; // past the packet id
   let idx = 0;
   if (isSub && D.count != checkFilterList(p + k, n - k, true)) {
     error(E.E_MALFORMED, D.count);
+    return false;
   }
   while (k < n) {
     const fl = (<i32>load<u8>(p + k) << 8) | load<u8>(p + k + 1);
@@ -501,6 +504,7 @@ function onListAck(i: i32, isSub: bool): void {
     }
     idx++;
   }
+  return true;
 }
 
 function onPublish(): void {

@@ -89,7 +89,6 @@ const CASES: Case[] = [
   },
   {
     name: 'SUBACK with three codes for one filter', code: 'malformed-packet', detail: 3,
-    todo: 'the firmware reports malformed-packet (detail 3) but keeps the connection (session.ts onListAck: error() without fail())',
     first: (c, p) => { if (p.type === T.subscribe) { c.write(packet(0x90, [p.id! >> 8, p.id! & 0xff, 1, 1, 1])); return true; } },
     fault: (_c, sim, id) => sim.send(`sub hb/${id}/s 1`),
   },
