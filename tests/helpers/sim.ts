@@ -257,7 +257,7 @@ export class Sim {
     const ev = this.events.length > maxEvents
       ? [`... ${this.events.length - maxEvents} earlier events`, ...this.events.slice(-maxEvents).map((e) => fmt(e, t0))]
       : this.events.map((e) => fmt(e, t0));
-    return `sim ${this.args.join(' ')}\nevents:\n  ${ev.join('\n  ')}\nstderr (tail):\n${this.stderr.slice(-2000)}`;
+    return `sim ${this.args.join(' ')}\nevents:\n  ${ev.join('\n  ')}\nstderr (tail):\n${this.stderr.slice(-Number(process.env.ATMQTT_STDERR_TAIL ?? 2000))}`;
   }
 }
 
