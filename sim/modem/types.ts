@@ -62,8 +62,12 @@ export interface ModemTiming {
   stormMs: number;
   /** during an outage, how long a connect tries before it fails */
   outageConnectFailMs: number;
-  /** Shortest PWRKEY LOW pulse that toggles power. */
+  /** Shortest PWRKEY LOW pulse that switches the module on (SIM800/SIM900 hardware design: 1 s). */
   pwrkeyMs: number;
+  /** Shortest PWRKEY LOW pulse that switches a running module off (SIM800 HD V1.10: 1.5 s; SIM900 HD V1.05: 1 s). */
+  pwrkeyOffMs: number;
+  /** Shortest RESET (RST / CH_PD) LOW that resets the module; shorter does nothing. */
+  resetMs: number;
   /** UART pump granularity: readable notifications at most this often while bytes flow. */
   tickMs: number;
 }
@@ -109,6 +113,8 @@ export interface ModemOptions {
   poweredOn?: boolean;
   /** ESP: a firmware without passive receive (old NONOS builds): AT+CIPRECVMODE answers ERROR, data always comes pushed as `+IPD,id,len:data`. */
   noPassive?: boolean;
+  /** SIM: chance (per boot, seeded) that `Call Ready` / `SMS Ready` come late, as on real modules: just after the first CIPSTART's OK, or seconds after registration (default 0.3). */
+  lateReady?: number;
 }
 
 export interface ModemStats {
