@@ -222,6 +222,8 @@ export abstract class ModemBase implements ModemEmulator {
   protected abstract stormUrc(): string | null;
   protected abstract faultDrop(): void;
   protected abstract faultPdpDeact(): void;
+  /** SIM: Call Ready / SMS Ready now (late, no restart); ESP has none. */
+  protected faultLateReady(): void {}
   /** forget every link (the sockets are already destroyed) */
   protected abstract resetLinks(): void;
   /** an input byte while busy: true = consumed, false = hold input until not busy */
@@ -347,6 +349,7 @@ export abstract class ModemBase implements ModemEmulator {
       case 'urc-storm': this.startStorm(); break;
       case 'drop': this.faultDrop(); break;
       case 'pdp-deact': this.faultPdpDeact(); break;
+      case 'late-ready': this.faultLateReady(); break;
     }
   }
 

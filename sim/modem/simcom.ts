@@ -80,6 +80,8 @@ export class SimModem extends ModemBase {
     this.lateRng = new Prng((opts.seed ?? 1) ^ 0x5eed);
   }
 
+  protected override faultLateReady(): void { this.readyUrcs(); }
+
   private readyUrcs(): void {
     this.lateReady = false;
     this.emit(L('Call Ready') + L('SMS Ready'));

@@ -144,13 +144,15 @@ export interface ModemEmulator {
 }
 
 /**
+ * late-ready: SIM `Call Ready` / `SMS Ready` now, as a real SIM800 may send
+ * them long after registration (no restart: nothing else changes; ESP: none).
  * reset-mid-read: the next counted data response (SIM `+CIPRXGET: 2` reply,
  * SIM pushed `+IPD`/`+RECEIVE`, ESP `+CIPRECVDATA` reply, ESP active `+IPD`)
  * goes out 8 bytes short, then the module restarts as after a brown-out
  * (power-on garbage, `RDY` / `ready`). reset-after-read: the same, with the
  * data whole but the restart before the reply's `OK`.
  */
-export const FAULTS = ['drop', 'pdp-deact', 'reboot', 'garbage', 'urc-storm', 'hang', 'slow', 'send-fail', 'reset-mid-read', 'reset-after-read', 'outage', 'clear'] as const;
+export const FAULTS = ['drop', 'pdp-deact', 'reboot', 'garbage', 'urc-storm', 'hang', 'slow', 'send-fail', 'reset-mid-read', 'reset-after-read', 'outage', 'late-ready', 'clear'] as const;
 export type FaultName = (typeof FAULTS)[number];
 
 export const PIN_PWRKEY = 4;

@@ -36,6 +36,16 @@ describe('SIM800 boot and basics', () => {
     assert.match(await d.cmd('AT+CGATT?'), /\+CGATT: 1/);
   });
 
+  test('lateReady: Call Ready / SMS Ready held back past registration, then sent just after CIPSTART\'s OK (TinyGSM #537)', async (t) => {
+    const echo = await startEcho(t);
+    const d = device(t, { kind: 'sim800', lateReady: 1 });
+    await d.expect('+CPIN: READY\r\n');
+    await sleep(200); // registered (40 ms); on time they would be out at 50 ms
+    assert.doesNotMatch(d.text(), /Ready/);
+    assert.match(await d.cmd(`AT+CIPSTART="TCP","127.0.0.1",${echo.port}`), /OK\r\n$/);
+    assert.match(await d.expect('SMS Ready\r\n', 1000), /Call Ready\r\n\r\nSMS Ready\r\n$/);
+  });
+
   test('SIM900: no garbage, no SSL, ids 0-7', async (t) => {
     const echo = await startEcho(t);
     const d = device(t, { kind: 'sim900' });
