@@ -52,6 +52,12 @@ export const AT_POLL_MS: u32 = 1000;
 /** GPIO pins the modem's PWRKEY and RESET are wired to. */
 export const PIN_PWRKEY: i32 = 4;
 export const PIN_RESET: i32 = 5;
+/** PWRKEY low to toggle SIMCom power: SIM800 Hardware Design V1.10 wants
+ * >= 1 s to switch on and >= 1.5 s to switch off; SIM900 HD V1.05: 1-5 s
+ * either way. 1.6 s switches a hung module off (and an off one on). */
+export const PWRKEY_MS: u32 = 1600;
+/** RST / EN low on ESP-AT boards: a reset needs only a short pulse. */
+export const ESP_RESET_MS: u32 = 100;
 /** The telemetry app's switched output (`output 0|1`). */
 export const PIN_OUTPUT: i32 = 6;
 

@@ -127,13 +127,14 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /**
  * A pin pulse, for hosts whose link carries no pins: PWRKEY low a little
- * longer than the module needs to toggle its power (SIMCom ≥ 1 s), or RESET
+ * longer than the module needs to toggle its power (SIM800: ≥ 1 s on,
+ * ≥ 1.5 s off), or RESET
  * low 100 ms (a SIMCom or ESP module restarts).
  */
 export async function pulse(modem: ModemEmulator, pin: 'pwrkey' | 'reset'): Promise<void> {
   const p = pin === 'pwrkey' ? PIN_PWRKEY : PIN_RESET;
   modem.gpio(p, 0);
-  await sleep(pin === 'pwrkey' ? DEFAULT_TIMING.pwrkeyMs + 200 : 100);
+  await sleep(pin === 'pwrkey' ? Math.max(DEFAULT_TIMING.pwrkeyMs, DEFAULT_TIMING.pwrkeyOffMs) + 200 : 100);
   modem.gpio(p, 1);
 }
 

@@ -26,7 +26,7 @@ export const R_PROMPT = 5;   // '>' seen: write the data now
 export const U_CLOSED = 1;       // our socket closed by the peer
 export const U_PDP_DEACT = 2;    // bearer gone (SIM +PDP: DEACT, ESP WIFI DISCONNECT)
 export const U_DATA = 4;         // data waiting in the modem
-export const U_REBOOT = 8;       // RDY / SMS Ready / ready / echo came back
+export const U_REBOOT = 8;       // RDY / +CFUN: 1 / ready / echo came back
 export const U_POWER_DOWN = 16;  // NORMAL POWER DOWN, UNDER-VOLTAGE POWER DOWN
 export const U_CONNECT_OK = 32;  // n, CONNECT OK / n,CONNECT / ALREADY CONNECT
 export const U_CONNECT_FAIL = 64;
@@ -295,7 +295,9 @@ function onLine(): void {
   if (isNumberedUrc(ascii("SEND FAIL"))) { if (sendCmd) { urc |= U_SEND_FAIL; finish(R_ERROR); } return; }
   if (startsWith(ascii("+PDP: DEACT")) || startsWith(ascii("WIFI DISCONNECT"))) { urc |= U_PDP_DEACT; return; }
   if (startsWith(ascii("+CIPRXGET: 1")) || startsWith(ascii("+CIPRXGET:1")) || startsWith(ascii("+IPD,"))) { urc |= U_DATA; return; }
-  if (startsWith(ascii("RDY")) || startsWith(ascii("SMS Ready")) || startsWith(ascii("Call Ready")) || startsWith(ascii("+CFUN: 1")) || startsWith(ascii("ready"))) {
+  // only what a restart prints: Call Ready / SMS Ready end the phonebook and
+  // SMS set-up and may come seconds after registration (TinyGSM #537)
+  if (startsWith(ascii("RDY")) || startsWith(ascii("+CFUN: 1")) || startsWith(ascii("ready"))) {
     rebooted();
     return;
   }
@@ -316,7 +318,8 @@ function onLine(): void {
   }
   if (startsWith(ascii("WIFI GOT IP"))) { urc |= U_WIFI_IP; return; }
   if (startsWith(ascii("WIFI CONNECTED")) || startsWith(ascii("RING")) || startsWith(ascii("+CMTI")) || startsWith(ascii("*PSUTTZ")) ||
-      startsWith(ascii("+CTZV")) || startsWith(ascii("DST:")) || startsWith(ascii("Recv ")) || startsWith(ascii("+CIEV"))) return;
+      startsWith(ascii("+CTZV")) || startsWith(ascii("DST:")) || startsWith(ascii("Recv ")) || startsWith(ascii("+CIEV")) ||
+      startsWith(ascii("Call Ready")) || startsWith(ascii("SMS Ready"))) return;
   if (result != R_WAIT && result != R_PROMPT) {
     if (isNumberedUrc(ascii("CLOSE OK"))) urc |= U_TLS_FAIL;
     // the SIM started again unasked: the module restarted (or lost its SIM)

@@ -109,13 +109,14 @@ function say(s: usize, v: i32): void {
  * an ESP module has no PWRKEY. */
 function powerPin(): i32 { return family == FAMILY_ESP ? C.PIN_RESET : C.PIN_PWRKEY; }
 
-/** PWRKEY (RESET on ESP) low for 1.2 s, then high; boot takes a few seconds. */
+/** PWRKEY low for 1.6 s (long enough to switch a hung SIM800 off; the next
+ * cycle switches it on), RESET low 0.1 s on ESP; boot takes a few seconds. */
 function powerCycle(): void {
   say(ascii("power cycle, timeouts "), at.timeouts);
   gpioWrite(powerPin(), 0);
   scan = 0; // the module restarts at the configured rate
   m = M_POWER_LOW;
-  until = millis() + 1200;
+  until = millis() + (family == FAMILY_ESP ? C.ESP_RESET_MS : C.PWRKEY_MS);
   at.reset();
   at.clearTimeouts();
   ring.clear();

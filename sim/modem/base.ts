@@ -37,6 +37,8 @@ export const DEFAULT_TIMING: ModemTiming = {
   stormMs: 3000,
   outageConnectFailMs: 3000,
   pwrkeyMs: 1000,
+  pwrkeyOffMs: 1500,
+  resetMs: 1,
   tickMs: 1,
 };
 
@@ -197,6 +199,7 @@ export abstract class ModemBase implements ModemEmulator {
   private pwrkeyLowAt: number | null = null;
   private resetLow = false;
   private resetWasOn = false;
+  private resetLowAt = 0;
 
   /** SIM: a line ends at CR. ESP: a line ends at CR LF. */
   protected abstract readonly crlfLines: boolean;
@@ -219,6 +222,8 @@ export abstract class ModemBase implements ModemEmulator {
   protected abstract stormUrc(): string | null;
   protected abstract faultDrop(): void;
   protected abstract faultPdpDeact(): void;
+  /** SIM: Call Ready / SMS Ready now (late, no restart); ESP has none. */
+  protected faultLateReady(): void {}
   /** forget every link (the sockets are already destroyed) */
   protected abstract resetLinks(): void;
   /** an input byte while busy: true = consumed, false = hold input until not busy */
@@ -233,7 +238,8 @@ export abstract class ModemBase implements ModemEmulator {
       clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
     };
     this.rng = new Prng(opts.seed ?? 1);
-    this.T = { ...DEFAULT_TIMING, ...opts.timing };
+    // SIM900 HD V1.05: "5s > Pulldown > 1s" switches it off; SIM800 wants 1.5 s
+    this.T = { ...DEFAULT_TIMING, ...(opts.kind === 'sim900' ? { pwrkeyOffMs: 1000 } : {}), ...opts.timing };
     this.slowFactor = opts.slowFactor ?? 0.5;
     this.uart = new Uart(this.now, this.timers, opts.rxFifo, (b) => this.fromUart(b), this.T.tickMs, opts.baud ?? 115200);
   }
@@ -286,21 +292,27 @@ export abstract class ModemBase implements ModemEmulator {
       } else if (this.pwrkeyLowAt !== null) {
         const held = t - this.pwrkeyLowAt;
         this.pwrkeyLowAt = null;
-        if (held >= this.T.pwrkeyMs) {
-          if (this.power === 'off' || this.stopping) this.powerOn();
-          else if (this.hung) this.powerOff();
+        // shorter than the hardware design's minimum: nothing happens
+        if (this.power === 'off' || this.stopping) {
+          if (held >= this.T.pwrkeyMs) this.powerOn();
+        } else if (held >= this.T.pwrkeyOffMs) {
+          if (this.hung) this.powerOff();
           else this.shutdown('NORMAL POWER DOWN');
         }
       }
     } else if (pin === PIN_RESET) {
+      // the chip is held in reset only once LOW has lasted resetMs: a
+      // shorter glitch does nothing
       if (level === 0) {
         if (this.resetLow) return;
         this.resetLow = true;
+        this.resetLowAt = t;
         this.resetWasOn = (this.power === 'on' && !this.stopping) || this.kind === 'esp-at';
-        this.powerOff();
+        const ep = this.epoch;
+        this.after(this.T.resetMs, () => { if (this.resetLow && this.epoch === ep) this.powerOff(); });
       } else if (this.resetLow) {
         this.resetLow = false;
-        if (this.resetWasOn) this.powerOn();
+        if (t - this.resetLowAt >= this.T.resetMs && this.resetWasOn) this.powerOn();
       }
     }
   }
@@ -337,6 +349,7 @@ export abstract class ModemBase implements ModemEmulator {
       case 'urc-storm': this.startStorm(); break;
       case 'drop': this.faultDrop(); break;
       case 'pdp-deact': this.faultPdpDeact(); break;
+      case 'late-ready': this.faultLateReady(); break;
     }
   }
 

@@ -3,6 +3,7 @@
 // instead of 0-5 and at most 115200 baud. SIM800 SSL: AT+CIPSSL=1 makes
 // every CIPSTART a TLS connection (AT+SSLOPT=0,1: without verification); a
 // failed handshake shows as `CLOSE OK` instead of `CONNECT OK`.
+import { Prng } from './prng.ts';
 import dns from 'node:dns';
 import net from 'node:net';
 import { L, ModemBase, int, takeBytes, type Cmd } from './base.ts';
@@ -66,12 +67,24 @@ export class SimModem extends ModemBase {
   private ip = '0.0.0.0';
   private multiStarted = false;
   private links: (SimLink | null)[] = [];
+  /** Call Ready / SMS Ready held back this boot (real modules send them late: TinyGSM #537) */
+  private lateReady = false;
+  /** its own stream, so the other seeded choices stay as they were */
+  private readonly lateRng: Prng;
 
   constructor(opts: ModemOptions) {
     super(opts);
     this.maxId = opts.kind === 'sim900' ? 7 : 5;
     this.sp = opts.spaceAfterComma === false ? '' : ' ';
     this.ipr = opts.autobaud ? 0 : (opts.baud ?? 115200);
+    this.lateRng = new Prng((opts.seed ?? 1) ^ 0x5eed);
+  }
+
+  protected override faultLateReady(): void { this.readyUrcs(); }
+
+  private readyUrcs(): void {
+    this.lateReady = false;
+    this.emit(L('Call Ready') + L('SMS Ready'));
   }
 
   protected maxTimeMs(name: string): number {
@@ -101,7 +114,10 @@ export class SimModem extends ModemBase {
     });
     this.after(this.T.simCfunMs, () => this.emit(L('+CFUN: 1') + L('+CPIN: READY')));
     this.after(this.T.registerMs, () => this.register());
-    this.after(this.T.simCallReadyMs, () => this.emit(L('Call Ready') + L('SMS Ready')));
+    // sometimes late: just after the first CIPSTART's OK, or 2-6 s after registration
+    this.lateReady = this.lateRng.chance(this.opts.lateReady ?? 0.3);
+    if (!this.lateReady) this.after(this.T.simCallReadyMs, () => this.readyUrcs());
+    else this.after(this.T.registerMs + this.lateRng.int(2000, 6000), () => { if (this.lateReady) this.readyUrcs(); });
   }
 
   private register(): void {
@@ -420,6 +436,7 @@ export class SimModem extends ModemBase {
     this.links[id] = link;
     if (this.mux === 1) this.multiStarted = true;
     this.ok();
+    if (this.lateReady) this.after(15, () => { if (this.lateReady) this.readyUrcs(); });
     if (this.mux === 0 && this.ipState === 'IP INITIAL') {
       // single mode from IP INITIAL brings the PDP context up by itself
       this.after(this.T.ciicrMs, () => {

@@ -62,8 +62,12 @@ export interface ModemTiming {
   stormMs: number;
   /** during an outage, how long a connect tries before it fails */
   outageConnectFailMs: number;
-  /** Shortest PWRKEY LOW pulse that toggles power. */
+  /** Shortest PWRKEY LOW pulse that switches the module on (SIM800/SIM900 hardware design: 1 s). */
   pwrkeyMs: number;
+  /** Shortest PWRKEY LOW pulse that switches a running module off (SIM800 HD V1.10: 1.5 s; SIM900 HD V1.05: 1 s). */
+  pwrkeyOffMs: number;
+  /** Shortest RESET (RST / CH_PD) LOW that resets the module; shorter does nothing. */
+  resetMs: number;
   /** UART pump granularity: readable notifications at most this often while bytes flow. */
   tickMs: number;
 }
@@ -109,6 +113,8 @@ export interface ModemOptions {
   poweredOn?: boolean;
   /** ESP: a firmware without passive receive (old NONOS builds): AT+CIPRECVMODE answers ERROR, data always comes pushed as `+IPD,id,len:data`. */
   noPassive?: boolean;
+  /** SIM: chance (per boot, seeded) that `Call Ready` / `SMS Ready` come late, as on real modules: just after the first CIPSTART's OK, or seconds after registration (default 0.3). */
+  lateReady?: number;
 }
 
 export interface ModemStats {
@@ -138,13 +144,15 @@ export interface ModemEmulator {
 }
 
 /**
+ * late-ready: SIM `Call Ready` / `SMS Ready` now, as a real SIM800 may send
+ * them long after registration (no restart: nothing else changes; ESP: none).
  * reset-mid-read: the next counted data response (SIM `+CIPRXGET: 2` reply,
  * SIM pushed `+IPD`/`+RECEIVE`, ESP `+CIPRECVDATA` reply, ESP active `+IPD`)
  * goes out 8 bytes short, then the module restarts as after a brown-out
  * (power-on garbage, `RDY` / `ready`). reset-after-read: the same, with the
  * data whole but the restart before the reply's `OK`.
  */
-export const FAULTS = ['drop', 'pdp-deact', 'reboot', 'garbage', 'urc-storm', 'hang', 'slow', 'send-fail', 'reset-mid-read', 'reset-after-read', 'outage', 'clear'] as const;
+export const FAULTS = ['drop', 'pdp-deact', 'reboot', 'garbage', 'urc-storm', 'hang', 'slow', 'send-fail', 'reset-mid-read', 'reset-after-read', 'outage', 'late-ready', 'clear'] as const;
 export type FaultName = (typeof FAULTS)[number];
 
 export const PIN_PWRKEY = 4;

@@ -123,7 +123,8 @@ function escapeRe(s: string): string {
 
 /** Creates a modem and a device on it; both are closed after the test. */
 export function device(t: TestContext, opts: ModemOptions): ModemDevice {
-  const modem = createModem({ timing: FAST, ...opts });
+  // the emulator tests script the boot output exactly: Call Ready on time
+  const modem = createModem({ timing: FAST, lateReady: 0, ...opts });
   t.after(() => modem.close());
   return new ModemDevice(modem, opts.kind === 'esp-at' ? '\r\n' : '\r');
 }

@@ -31,7 +31,7 @@ const BREAKS_LINK: ReadonlySet<FaultName> = new Set(['drop', 'pdp-deact', 'reboo
 /**
  * How long recovery may take, after the last round. hang: three commands
  * unanswered (CIPSEND 5 s, CIPCLOSE 5 s, then CIPSTART: 2 s on SIM, 20 s on
- * ESP), a power cycle (PWRKEY / RESET low 1.2 s, boot 3 s) and bring-up. On
+ * ESP), a power cycle (PWRKEY low 1.6 s / RESET low 0.1 s, boot 3 s) and bring-up. On
  * SIM the first PWRKEY pulse only switches the hung module off, and a second
  * one follows the AT probes (nine at the configured rate, one at each other
  * common rate): ~30 s in all; ESP ~36 s. slow: every reply
@@ -102,5 +102,34 @@ describe('modem faults mid-stream (mosquitto, 115200 baud, persistent session)',
         assert.equal(await sim.endAndExit(20000), 0, sim.describe());
       });
     }
+  }
+});
+
+// Call Ready / SMS Ready end SIM phonebook / SMS set-up; a real SIM800 may
+// send them long after registration (TinyGSM #537). Taken for a reboot they
+// once dropped the link and redid bring-up: mid-session they must cost nothing.
+describe('late Call Ready / SMS Ready mid-stream (mosquitto, 115200 baud)', () => {
+  for (const kind of ['sim800', 'sim900'] as const) {
+    test(`${kind} / late Call Ready is no reboot: no reconnect, nothing lost`, { timeout: 90000 }, async (t) => {
+      const s = new Scope(t);
+      const broker = await s.broker('mosquitto');
+      const base = uniqueId(`mf/${kind}/late-ready`);
+      const id = uniqueId(`mf-${kind}-late-ready`);
+      const peer = await s.peer(broker.url);
+      await peer.subscribe(`${base}/up/#`, 2);
+      const sim = s.sim(modemArgs(kind, broker.url, ['--client-id', id, '--no-clean']));
+      await sim.waitFor(is.connected(false), BRING_UP_MS, 0, 'first CONNACK');
+      sim.send(`sub ${base}/down/# 2`);
+      await sim.waitFor(is.subscribed(`${base}/down/#`), 10000);
+      const from = sim.events.length;
+      const plan: StreamPlan = { base, n: N, intervalMs: INTERVAL_MS, faultAt: N / 2, fault: 'late-ready', settleMs: 30000 };
+      const out = await runStream(sim, peer, plan, from);
+      await sleep(1000);
+      const problems = streamProblems(sim, peer, plan, from);
+      assert.deepEqual(problems, [], `${problems.join('\n')}\n${sim.describe(120)}`);
+      assert.equal(out.disconnects.length, 0, `no reconnect\n${sim.describe()}`);
+      assert.doesNotMatch(sim.stderr, /module restarted/, 'not taken for a restart');
+      assert.equal(await sim.endAndExit(20000), 0, sim.describe());
+    });
   }
 });

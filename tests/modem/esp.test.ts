@@ -292,6 +292,10 @@ describe('ESP8266 faults', () => {
     await sleep(50);
     assert.equal(d.text(), '');
     d.modem.gpio(5, 0);
+    d.modem.gpio(5, 1); // a glitch shorter than the reset minimum does nothing
+    await sleep(50);
+    assert.equal(d.text(), '', 'still hung');
+    d.modem.gpio(5, 0);
     await sleep(5);
     d.modem.gpio(5, 1);
     await d.expect('\r\nready\r\n');

@@ -36,6 +36,16 @@ describe('SIM800 boot and basics', () => {
     assert.match(await d.cmd('AT+CGATT?'), /\+CGATT: 1/);
   });
 
+  test('lateReady: Call Ready / SMS Ready held back past registration, then sent just after CIPSTART\'s OK (TinyGSM #537)', async (t) => {
+    const echo = await startEcho(t);
+    const d = device(t, { kind: 'sim800', lateReady: 1 });
+    await d.expect('+CPIN: READY\r\n');
+    await sleep(200); // registered (40 ms); on time they would be out at 50 ms
+    assert.doesNotMatch(d.text(), /Ready/);
+    assert.match(await d.cmd(`AT+CIPSTART="TCP","127.0.0.1",${echo.port}`), /OK\r\n$/);
+    assert.match(await d.expect('SMS Ready\r\n', 1000), /Call Ready\r\n\r\nSMS Ready\r\n$/);
+  });
+
   test('SIM900: no garbage, no SSL, ids 0-7', async (t) => {
     const echo = await startEcho(t);
     const d = device(t, { kind: 'sim900' });
@@ -452,8 +462,13 @@ describe('SIM800 faults', () => {
     d.modem.gpio(4, 1);
     await sleep(50);
     assert.equal(d.text(), '', 'a 0.3 s pulse does nothing');
+    // SIM800 Hardware Design V1.10: >= 1 s switches on, >= 1.5 s switches off
     d.modem.gpio(4, 0);
     await sleep(1050);
+    d.modem.gpio(4, 1); // too short to switch a running module off
+    await sleep(50);
+    d.modem.gpio(4, 0);
+    await sleep(1550);
     d.modem.gpio(4, 1); // powers the hung module off
     await sleep(100);
     d.send('AT\r');
@@ -464,9 +479,14 @@ describe('SIM800 faults', () => {
     d.modem.gpio(4, 1); // and on again
     await d.expect('SMS Ready\r\n');
     assert.equal(await d.cmd('AT'), 'AT\r\r\nOK\r\n');
-    // a powered module: a PWRKEY pulse is a normal power down
+    // a powered module: 1.05 s does nothing, 1.55 s is a normal power down
     d.modem.gpio(4, 0);
     await sleep(1050);
+    d.modem.gpio(4, 1);
+    await sleep(50);
+    assert.equal(d.text(), '', 'a 1.05 s pulse leaves a running SIM800 on');
+    d.modem.gpio(4, 0);
+    await sleep(1550);
     d.modem.gpio(4, 1);
     assert.equal(await d.expect('NORMAL POWER DOWN\r\n'), '\r\nNORMAL POWER DOWN\r\n');
     // RESET: held LOW = off; HIGH restarts only a powered module

@@ -166,6 +166,18 @@ describe("at: lines, echo and noise", () => {
 describe("at: URCs everywhere", () => {
   beforeEach(fresh);
 
+  it("restart signs: RDY / +CFUN: 1 / ready / an unasked +CPIN: READY, never Call Ready / SMS Ready", () => {
+    at.reset();
+    hear("\r\nCall Ready\r\n\r\nSMS Ready\r\n");
+    expect(at.urc).toBe(0);
+    const signs: string[] = ["RDY", "+CFUN: 1", "ready", "+CPIN: READY"];
+    for (let i = 0; i < signs.length; i++) {
+      at.reset();
+      hear("\r\n" + signs[i] + "\r\n");
+      expect(at.urc).toBe(at.U_REBOOT, signs[i]);
+    }
+  });
+
   it("each URC sets its flag and never ends the command in flight", () => {
     const lines: string[] = [
       "0, CLOSED", "0,CLOSED", "CLOSED", "+PDP: DEACT", "WIFI DISCONNECT", "+CIPRXGET: 1,0", "+CIPRXGET:1,0", "+IPD,0,32",
@@ -174,7 +186,8 @@ describe("at: URCs everywhere", () => {
     ];
     const flags: i32[] = [
       at.U_CLOSED, at.U_CLOSED, at.U_CLOSED, at.U_PDP_DEACT, at.U_PDP_DEACT, at.U_DATA, at.U_DATA, at.U_DATA,
-      at.U_REBOOT, at.U_REBOOT, at.U_REBOOT, at.U_REBOOT, at.U_REBOOT, at.U_POWER_DOWN, at.U_POWER_DOWN,
+      // Call Ready / SMS Ready end SIM phonebook / SMS set-up, maybe late: no restart sign
+      at.U_REBOOT, at.U_REBOOT, 0, 0, at.U_REBOOT, at.U_POWER_DOWN, at.U_POWER_DOWN,
       at.U_CONNECT_OK, at.U_CONNECT_OK, at.U_CONNECT_OK, at.U_CONNECT_FAIL, at.U_CONNECT_FAIL, at.U_WIFI_IP,
     ];
     for (let i = 0; i < lines.length; i++) {

@@ -251,17 +251,20 @@ function pin(i: i32, level: i32, which: i32 = PWRKEY): void {
   expect(gpioLevel(i)).toBe(level, "gpio write " + i.toString());
 }
 
-/** After a power-down URC or a hung module: PWRKEY low 1.2 s, high, 3 s for the boot, then bring-up from AT (left unread). */
+/** After a power-down URC or a hung module: PWRKEY low 1.6 s (SIM800 Hardware
+ * Design V1.10: >= 1.5 s switches a running module off, >= 1 s on), RESET
+ * low 0.1 s on ESP; high, 3 s for the boot, then bring-up from AT (left unread). */
 function expectPowerCycle(which: i32 = PWRKEY): void {
+  const pulse: i32 = which == PWRKEY ? 1600 : 100;
   expect(gpioCount()).toBe(1);
   pin(0, 0, which);
   expect(modemState()).toBe(LINK_DOWN);
-  run(1199, 1);
+  run(pulse - 1, 1);
   expect(gpioCount()).toBe(1);
   run(1, 1);
   expect(gpioCount()).toBe(2);
   pin(1, 1, which);
-  expect(gpioTime(1) - gpioTime(0)).toBe(1200);
+  expect(gpioTime(1) - gpioTime(0)).toBe(pulse);
   run(2999, 1);
   wrote("");
   run(1, 1);
@@ -731,8 +734,8 @@ describe("SIM800 socket", () => {
 describe("SIM800 reboot and power", () => {
   beforeEach(fresh);
 
-  it("RDY, +CFUN: 1, Call Ready, SMS Ready or an unasked +CPIN: READY mid-session: the module restarted, bring-up from AT", () => {
-    const urcs: string[] = ["\r\nRDY\r\n", "\r\n+CFUN: 1\r\n", "\r\nCall Ready\r\n", "\r\nSMS Ready\r\n", "\r\n+CPIN: READY\r\n"];
+  it("RDY, +CFUN: 1 or an unasked +CPIN: READY mid-session: the module restarted, bring-up from AT", () => {
+    const urcs: string[] = ["\r\nRDY\r\n", "\r\n+CFUN: 1\r\n", "\r\n+CPIN: READY\r\n"];
     for (let i = 0; i < urcs.length; i++) {
       fresh();
       simSession();
@@ -744,6 +747,54 @@ describe("SIM800 reboot and power", () => {
     }
   });
 
+  it("Call Ready / SMS Ready mid-session are not restarts (they may come seconds after registration: TinyGSM #537)", () => {
+    simSession();
+    answer("\r\nCall Ready\r\n\r\nSMS Ready\r\n");
+    expect(modemState()).toBe(LINK_UP);
+    expect(logCount("module restarted")).toBe(0);
+    run(AT_POLL_MS);
+    wrote("AT+CIPRXGET=4,0\r");
+    expect(gpioCount()).toBe(0);
+  });
+
+  it("Call Ready 15 ms after CIPSTART's OK: the opening link stays, no CIPSHUT", () => {
+    simBringUp();
+    expect(modemOpen(brokerHost.dataStart, brokerHost.length, 1883)).toBe(0);
+    step();
+    wrote("AT+CIPSTART=0,\"TCP\",\"broker.test\",1883\r");
+    answer("\r\nOK\r\n");
+    run(15, 1);
+    answer("\r\nCall Ready\r\n");
+    answer("\r\nSMS Ready\r\n");
+    wrote("");
+    expect(modemState()).toBe(LINK_OPENING);
+    answer("\r\n0, CONNECT OK\r\n");
+    expect(modemState()).toBe(LINK_UP);
+    expect(logCount("module restarted")).toBe(0);
+  });
+
+  it("Call Ready / SMS Ready while a command is in flight neither end it nor restart", () => {
+    simSession();
+    run(AT_POLL_MS);
+    wrote("AT+CIPRXGET=4,0\r");
+    answer("\r\nCall Ready\r\n\r\n+CIPRXGET: 4,0,0\r\n\r\nSMS Ready\r\n\r\nOK\r\n");
+    expect(modemState()).toBe(LINK_UP);
+    expect(logCount("module restarted")).toBe(0);
+  });
+
+  it("one reboot is counted once: RDY, then +CFUN: 1, +CPIN: READY and a late Call Ready / SMS Ready after bring-up", () => {
+    simSession();
+    answer("\r\nRDY\r\n");
+    expect(modemState()).toBe(LINK_DOWN);
+    answer("\r\n+CFUN: 1\r\n\r\n+CPIN: READY\r\n");
+    simFromAt();
+    simConnect();
+    answer("\r\nCall Ready\r\n\r\nSMS Ready\r\n");
+    expect(modemState()).toBe(LINK_UP);
+    expect(logCount("module restarted")).toBe(1);
+    expect(gpioCount()).toBe(0);
+  });
+
   it("the echo back after ATE0 (a silent reboot in autobaud): bring-up from AT", () => {
     simSession();
     run(AT_POLL_MS);
@@ -753,7 +804,7 @@ describe("SIM800 reboot and power", () => {
     simFromAt();
   });
 
-  it("NORMAL POWER DOWN and UNDER-VOLTAGE POWER DOWN: PWRKEY low 1.2 s, then high, then bring-up", () => {
+  it("NORMAL POWER DOWN and UNDER-VOLTAGE POWER DOWN: PWRKEY low 1.6 s, then high, then bring-up", () => {
     const urcs: string[] = ["\r\nNORMAL POWER DOWN\r\n", "\r\nUNDER-VOLTAGE POWER DOWN\r\n"];
     for (let i = 0; i < urcs.length; i++) {
       fresh();
