@@ -56,7 +56,6 @@ interface Case {
    * broker drops the connection to prove the held messages survive.
    */
   tolerate?: (c: BrokerConn, sim: Sim, mark: number) => Promise<void>;
-  todo?: string;
 }
 
 const ids = (c: BrokerConn, type: number): number[] => c.fromDevice.filter((p) => p.type === type).map((p) => p.id!);
@@ -213,14 +212,14 @@ async function runCase(t: TestContext, link: Link, c: Case): Promise<void> {
 
 describe('hostile broker over host sockets: each fault named, a clean drop, a reconnect, nothing lost', { concurrency: 4 }, () => {
   for (const c of CASES) {
-    test(c.name, c.todo ? { todo: c.todo } : {}, (t) => runCase(t, 'tcp', c));
+    test(c.name, (t) => runCase(t, 'tcp', c));
   }
 });
 
 for (const m of ['sim800', 'esp-at'] as const) {
   describe(`hostile broker over the ${m} emulator`, { concurrency: 2 }, () => {
     for (const c of CASES.filter((x) => MODEM_CASES.includes(x.name))) {
-      test(c.name, c.todo ? { todo: c.todo } : {}, (t) => runCase(t, m, c));
+      test(c.name, (t) => runCase(t, m, c));
     }
   });
 }
