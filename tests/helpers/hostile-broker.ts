@@ -261,11 +261,5 @@ export class HostileBroker {
   }
 }
 
-/** Checks cond every 20 ms; rejects after timeoutMs with what(). */
-export async function until(cond: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timeout after ${timeoutMs} ms: ${what()}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+// the same wait as the hostile WebSocket server's
+export { until } from './ws-hostile.ts';
