@@ -12,27 +12,49 @@ import { linkSelect, KIND_SOCKET, KIND_SIM800, KIND_SIM900, KIND_ESP_AT } from "
 import * as modemCfg from "../link/modemcfg";
 import * as at from "../link/at";
 
+/** broker URL: `mqtt://host[:port]` (1883), `mqtts://host[:port]` (8883), `ws://host[:port][/path]` (80), `wss://host[:port][/path]` (443). Default: required. */
 export const KEY_URL = 0;
+/** client id. Default: `atmqtt-` + 8 random hex digits. */
 export const KEY_CLIENT_ID = 1;
+/** username. Default: none. */
 export const KEY_USERNAME = 2;
+/** password (needs a username). Default: none. */
 export const KEY_PASSWORD = 3;
+/** keep alive, seconds (0 disables). Default: 60. */
 export const KEY_KEEPALIVE = 4;
+/** clean session, 0/1. Default: 1. */
 export const KEY_CLEAN = 5;
+/** will topic. Default: no will. */
 export const KEY_WILL_TOPIC = 6;
+/** will payload. Default: empty. */
 export const KEY_WILL_PAYLOAD = 7;
+/** will QoS. Default: 0. */
 export const KEY_WILL_QOS = 8;
+/** will retain, 0/1. Default: 0. */
 export const KEY_WILL_RETAIN = 9;
+/** link: `socket` (host sockets), `sim800`, `sim900`, `esp-at` (AT modem on the UART). Default: socket. */
 export const KEY_LINK = 10;
+/** telemetry interval, seconds (0: the telemetry app is off). Default: 0. */
 export const KEY_TELEMETRY_S = 11;
+/** telemetry topic; the app's other topics (`status`, `cmd`, `reply`) are its siblings. Default: `atmqtt/<client id>/telemetry`. */
 export const KEY_TELEMETRY_TOPIC = 12;
+/** modem UART baud rate (8N1). Default: 115200. */
 export const KEY_BAUD = 13;
+/** APN (SIM800/SIM900). Default: empty. */
 export const KEY_APN = 14;
+/** APN user. Default: empty. */
 export const KEY_APN_USER = 15;
+/** APN password. Default: empty. */
 export const KEY_APN_PASSWORD = 16;
+/** Wi-Fi SSID (ESP-AT; required there). Default: none. */
 export const KEY_SSID = 17;
+/** Wi-Fi password. Default: empty. */
 export const KEY_WIFI_PASSWORD = 18;
+/** TLS CA slot, 0–255 (sock_open flags bits 8–15). Default: 0. */
 export const KEY_CA = 19;
+/** TLS insecure, 0/1: no certificate or host-name check (flags bit 1). Default: 0. */
 export const KEY_INSECURE = 20;
+/** log secrets, 0/1: the APN and Wi-Fi passwords appear in the `at> ` log lines instead of `***` (for debugging). Default: 0. */
 export const KEY_LOG_SECRETS = 21;
 
 const url: usize = memory.data(C.CFG_URL_BYTES);

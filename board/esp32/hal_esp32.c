@@ -10,6 +10,7 @@
  * NOT compiled in this repository: see README.md. */
 #include "atmqtt_host.h"
 #include "hal.h"
+#include "atmqtt_abi.h" /* config keys and error codes, generated */
 #include "tls_esp32.h"
 
 #include <errno.h>
@@ -57,11 +58,11 @@
 #define ATMQTT_CFG_INSECURE "0"
 #endif
 
-#define CONFIG_KEYS 21
+#define CONFIG_KEYS ATMQTT_CONFIG_KEYS
 static const char *const config[CONFIG_KEYS] = {
-    [0] = ATMQTT_CFG_BROKER, [10] = ATMQTT_CFG_LINK, [13] = "115200",
-    [17] = ATMQTT_CFG_WIFI_SSID, [18] = ATMQTT_CFG_WIFI_PASS, /* for link esp-at */
-    [19] = ATMQTT_CFG_CA, [20] = ATMQTT_CFG_INSECURE,
+    [ATMQTT_KEY_URL] = ATMQTT_CFG_BROKER, [ATMQTT_KEY_LINK] = ATMQTT_CFG_LINK, [ATMQTT_KEY_BAUD] = "115200",
+    [ATMQTT_KEY_SSID] = ATMQTT_CFG_WIFI_SSID, [ATMQTT_KEY_WIFI_PASSWORD] = ATMQTT_CFG_WIFI_PASS, /* for link esp-at */
+    [ATMQTT_KEY_CA] = ATMQTT_CFG_CA, [ATMQTT_KEY_INSECURE] = ATMQTT_CFG_INSECURE,
 };
 
 const char *atmqtt_board_wifi_ssid(void) { return ATMQTT_CFG_WIFI_SSID; }
@@ -128,26 +129,26 @@ int32_t hal_sock_open(const char *host, int32_t host_len, int32_t port, int32_t 
     char name[128], service[8];
     struct addrinfo hints, *res = NULL;
     int i, fd, one = 1;
-    if (host_len <= 0 || host_len >= (int32_t)sizeof name || port <= 0 || port > 65535) return -11;
+    if (host_len <= 0 || host_len >= (int32_t)sizeof name || port <= 0 || port > 65535) return ATMQTT_ERR_LINK_OPEN_FAILED;
     memcpy(name, host, (size_t)host_len);
     name[host_len] = 0;
     if (flags & 1) return board_tls_open(name, port, flags);
     for (i = 0; i < NSOCK && socks[i].fd; i++) {}
-    if (i == NSOCK) return -18;
+    if (i == NSOCK) return ATMQTT_ERR_NO_SLOT;
     snprintf(service, sizeof service, "%d", (int)port);
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_INET;
     hints.ai_socktype = SOCK_STREAM;
     /* DNS blocks this task (not the others) for up to the resolver timeout */
-    if (lwip_getaddrinfo(name, service, &hints, &res) != 0 || !res) return -11;
+    if (lwip_getaddrinfo(name, service, &hints, &res) != 0 || !res) return ATMQTT_ERR_LINK_OPEN_FAILED;
     fd = lwip_socket(res->ai_family, SOCK_STREAM, IPPROTO_TCP);
-    if (fd < 0) { lwip_freeaddrinfo(res); return -11; }
+    if (fd < 0) { lwip_freeaddrinfo(res); return ATMQTT_ERR_LINK_OPEN_FAILED; }
     lwip_fcntl(fd, F_SETFL, lwip_fcntl(fd, F_GETFL, 0) | O_NONBLOCK);
     lwip_setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (lwip_connect(fd, res->ai_addr, res->ai_addrlen) != 0 && errno != EINPROGRESS) {
         lwip_freeaddrinfo(res);
         lwip_close(fd);
-        return -11;
+        return ATMQTT_ERR_LINK_OPEN_FAILED;
     }
     lwip_freeaddrinfo(res);
     socks[i].fd = fd + 1;
@@ -162,13 +163,13 @@ int32_t hal_sock_state(int32_t h)
     fd_set w;
     struct timeval tv = { 0, 0 };
     if (h >= TLS_HANDLE_BASE) return board_tls_state(h);
-    if (fd < 0) return -12;
+    if (fd < 0) return ATMQTT_ERR_LINK_CLOSED;
     if (socks[h - 1].state != 0) return socks[h - 1].state;
     FD_ZERO(&w);
     FD_SET(fd, &w);
     if (lwip_select(fd + 1, NULL, &w, NULL, &tv) <= 0) return 0;
     lwip_getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-    socks[h - 1].state = err ? -11 : 1;
+    socks[h - 1].state = err ? ATMQTT_ERR_LINK_OPEN_FAILED : 1;
     return socks[h - 1].state;
 }
 
@@ -176,27 +177,27 @@ int32_t hal_sock_write(int32_t h, const uint8_t *p, int32_t len)
 {
     int fd = sfd(h), n;
     if (h >= TLS_HANDLE_BASE) return board_tls_write(h, p, len);
-    if (fd < 0) return -12;
-    if (socks[h - 1].state != 1) return socks[h - 1].state < 0 || socks[h - 1].state == 2 ? -12 : 0;
+    if (fd < 0) return ATMQTT_ERR_LINK_CLOSED;
+    if (socks[h - 1].state != 1) return socks[h - 1].state < 0 || socks[h - 1].state == 2 ? ATMQTT_ERR_LINK_CLOSED : 0;
     n = lwip_send(fd, p, (size_t)len, MSG_DONTWAIT);
     if (n >= 0) return n;
     if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
-    socks[h - 1].state = -12;
-    return -12;
+    socks[h - 1].state = ATMQTT_ERR_LINK_CLOSED;
+    return ATMQTT_ERR_LINK_CLOSED;
 }
 
 int32_t hal_sock_read(int32_t h, uint8_t *p, int32_t max)
 {
     int fd = sfd(h), n;
     if (h >= TLS_HANDLE_BASE) return board_tls_read(h, p, max);
-    if (fd < 0) return -12;
+    if (fd < 0) return ATMQTT_ERR_LINK_CLOSED;
     if (socks[h - 1].state == 0) return 0;
-    if (socks[h - 1].state < 0 || socks[h - 1].state == 2) return -12;
+    if (socks[h - 1].state < 0 || socks[h - 1].state == 2) return ATMQTT_ERR_LINK_CLOSED;
     n = lwip_recv(fd, p, (size_t)max, MSG_DONTWAIT);
     if (n > 0) return n;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return 0;
-    socks[h - 1].state = n == 0 ? 2 : -12;
-    return -12;
+    socks[h - 1].state = n == 0 ? 2 : ATMQTT_ERR_LINK_CLOSED;
+    return ATMQTT_ERR_LINK_CLOSED;
 }
 
 void hal_sock_close(int32_t h)

@@ -12,6 +12,7 @@
 
 extern "C" {
 #include "hal.h"
+#include "atmqtt_abi.h" /* error codes, generated */
 #include "tls_esp32.h"
 }
 
@@ -57,9 +58,9 @@ static void connect_task(void *arg)
         char why[100] = "";
         int err = t->client->lastError(why, sizeof why);
         // -1 is ssl_client's socket failure (DNS, TCP); mbedTLS codes are the handshake
-        result = err == -1 ? -11 : -29;
+        result = err == -1 ? ATMQTT_ERR_LINK_OPEN_FAILED : ATMQTT_ERR_TLS_FAILED;
         tls_log(1, "tls %s:%d: %s: %d %s", t->host, (int)t->port,
-             result == -29 ? "TLS handshake failed" : "connect failed", err, why);
+             result == ATMQTT_ERR_TLS_FAILED ? "TLS handshake failed" : "connect failed", err, why);
     }
     portENTER_CRITICAL(&mux);
     t->state = result;
@@ -79,7 +80,7 @@ extern "C" int32_t board_tls_open(const char *host, int32_t port, int32_t flags)
 {
     int i;
     for (i = 0; i < NTLS && socks[i].used; i++) {}
-    if (i == NTLS) return -18;
+    if (i == NTLS) return ATMQTT_ERR_NO_SLOT;
     TlsSock *t = &socks[i];
     int slot = (flags >> 8) & 0xff;
     bool insecure = (flags & 2) != 0;
@@ -97,7 +98,7 @@ extern "C" int32_t board_tls_open(const char *host, int32_t port, int32_t flags)
     } else {
         // no CA in that slot: refuse, as a failed certificate check
         tls_log(1, "tls %s:%d: TLS refused: CA slot %d has no certificate (board/esp32/ca_table.c)", host, (int)port, slot);
-        t->state = -29;
+        t->state = ATMQTT_ERR_TLS_FAILED;
         return TLS_HANDLE_BASE + i;
     }
     t->client->setHandshakeTimeout(HANDSHAKE_TIMEOUT_S);
@@ -105,7 +106,7 @@ extern "C" int32_t board_tls_open(const char *host, int32_t port, int32_t flags)
     // mbedTLS's handshake needs a few KB of stack; 8 KB as Arduino's loop task has
     if (xTaskCreate(connect_task, "atmqtt-tls", 8192, t, 5, nullptr) != pdPASS) {
         release(t);
-        return -11;
+        return ATMQTT_ERR_LINK_OPEN_FAILED;
     }
     return TLS_HANDLE_BASE + i;
 }
@@ -113,32 +114,32 @@ extern "C" int32_t board_tls_open(const char *host, int32_t port, int32_t flags)
 extern "C" int32_t board_tls_state(int32_t h)
 {
     TlsSock *t = get(h);
-    return t ? t->state : -12;
+    return t ? t->state : ATMQTT_ERR_LINK_CLOSED;
 }
 
 extern "C" int32_t board_tls_write(int32_t h, const uint8_t *p, int32_t len)
 {
     TlsSock *t = get(h);
-    if (!t || t->state < 0 || t->state == 2) return -12;
+    if (!t || t->state < 0 || t->state == 2) return ATMQTT_ERR_LINK_CLOSED;
     if (t->state == 0) return 0; // nothing before the handshake and the check
     size_t n = t->client->write(p, (size_t)len);
     if (n > 0) return (int32_t)n;
     if (t->client->connected()) return 0;
     t->state = 2;
-    return -12;
+    return ATMQTT_ERR_LINK_CLOSED;
 }
 
 extern "C" int32_t board_tls_read(int32_t h, uint8_t *p, int32_t max)
 {
     TlsSock *t = get(h);
-    if (!t) return -12;
+    if (!t) return ATMQTT_ERR_LINK_CLOSED;
     if (t->state == 0) return 0;
-    if (t->state < 0 || t->state == 2) return -12;
+    if (t->state < 0 || t->state == 2) return ATMQTT_ERR_LINK_CLOSED;
     int a = t->client->available();
     if (a <= 0) {
         if (t->client->connected()) return 0;
         t->state = 2;
-        return -12;
+        return ATMQTT_ERR_LINK_CLOSED;
     }
     int n = t->client->read(p, (size_t)(a < max ? a : max));
     return n < 0 ? 0 : n;

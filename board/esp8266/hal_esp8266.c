@@ -18,6 +18,7 @@
  * (system_restart) when a restart falls due, instead of reloading. */
 #include "atmqtt_host.h"
 #include "hal.h"
+#include "atmqtt_abi.h" /* config keys and error codes, generated */
 
 #include <stdint.h>
 #include <string.h>
@@ -73,8 +74,8 @@ extern void ets_timer_disarm(board_timer_t *t) __attribute__((weak));
 #ifndef ATMQTT_CFG_BAUD
 #define ATMQTT_CFG_BAUD "115200"
 #endif
-static const char *const config[19] = {
-    [0] = ATMQTT_CFG_BROKER, [10] = ATMQTT_CFG_LINK, [13] = ATMQTT_CFG_BAUD, [14] = ATMQTT_CFG_APN,
+static const char *const config[ATMQTT_CONFIG_KEYS] = {
+    [ATMQTT_KEY_URL] = ATMQTT_CFG_BROKER, [ATMQTT_KEY_LINK] = ATMQTT_CFG_LINK, [ATMQTT_KEY_BAUD] = ATMQTT_CFG_BAUD, [ATMQTT_KEY_APN] = ATMQTT_CFG_APN,
 };
 
 /* the image: from its flash region, or linked in with EMBED=1 (image_flash.c) */
@@ -148,10 +149,10 @@ void hal_gpio_write(int32_t pin, int32_t level)
 
 /* ---- sockets: none on this board ---- */
 int32_t hal_sock_open(const char *host, int32_t host_len, int32_t port, int32_t flags)
-{ (void)host; (void)host_len; (void)port; (void)flags; return -20; }
-int32_t hal_sock_write(int32_t h, const uint8_t *p, int32_t len) { (void)h; (void)p; (void)len; return -12; }
-int32_t hal_sock_read(int32_t h, uint8_t *p, int32_t max) { (void)h; (void)p; (void)max; return -12; }
-int32_t hal_sock_state(int32_t h) { (void)h; return -12; }
+{ (void)host; (void)host_len; (void)port; (void)flags; return ATMQTT_ERR_UNSUPPORTED; }
+int32_t hal_sock_write(int32_t h, const uint8_t *p, int32_t len) { (void)h; (void)p; (void)len; return ATMQTT_ERR_LINK_CLOSED; }
+int32_t hal_sock_read(int32_t h, uint8_t *p, int32_t max) { (void)h; (void)p; (void)max; return ATMQTT_ERR_LINK_CLOSED; }
+int32_t hal_sock_state(int32_t h) { (void)h; return ATMQTT_ERR_LINK_CLOSED; }
 void hal_sock_close(int32_t h) { (void)h; }
 
 /* ---- misc ---- */

@@ -3,6 +3,7 @@
  * messages as JSON lines on stdout (the shapes `atmqtt sim` prints). */
 #define _POSIX_C_SOURCE 200809L
 #include "hal.h"
+#include "atmqtt_abi.h" /* error names and texts, generated */
 #include "hal_posix.h"
 
 #include <errno.h>
@@ -128,18 +129,18 @@ int32_t hal_sock_open(const char *host, int32_t host_len, int32_t port, int32_t 
         /* no TLS library linked here: refuse, never fall back to plaintext */
         static const char msg[] = "tls: not supported by atmqtt-native (no TLS library linked); mqtts:// and wss:// need atmqtt sim or a board with TLS";
         hal_log(1, msg, (int32_t)(sizeof msg - 1));
-        return -20;
+        return ATMQTT_ERR_UNSUPPORTED;
     }
-    if (host_len <= 0 || host_len >= (int32_t)sizeof name || port <= 0 || port > 65535) return -11;
+    if (host_len <= 0 || host_len >= (int32_t)sizeof name || port <= 0 || port > 65535) return ATMQTT_ERR_LINK_OPEN_FAILED;
     for (i = 0; i < NSOCK && socks[i].fd; i++) {}
-    if (i == NSOCK) return -18;
+    if (i == NSOCK) return ATMQTT_ERR_NO_SLOT;
     memcpy(name, host, (size_t)host_len);
     name[host_len] = 0;
     snprintf(service, sizeof service, "%d", (int)port);
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    if (getaddrinfo(name, service, &hints, &res) != 0 || !res) return -11; /* blocks: fine on a PC */
+    if (getaddrinfo(name, service, &hints, &res) != 0 || !res) return ATMQTT_ERR_LINK_OPEN_FAILED; /* blocks: fine on a PC */
     for (ai = res; ai; ai = ai->ai_next) {
         fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
         if (fd < 0) continue;
@@ -154,7 +155,7 @@ int32_t hal_sock_open(const char *host, int32_t host_len, int32_t port, int32_t 
         fd = -1;
     }
     freeaddrinfo(res);
-    if (fd < 0) return -11;
+    if (fd < 0) return ATMQTT_ERR_LINK_OPEN_FAILED;
     socks[i].fd = fd + 1;
     return i + 1;
 }
@@ -254,46 +255,13 @@ int32_t hal_config_read(int32_t key, uint8_t *p, int32_t max)
 
 /* ---- JSON output ---- */
 
-static const char *const ERROR_NAMES[] = {
-    "buffer-too-short", "bad-remaining-length", "malformed-packet", "bad-utf8", "bad-topic",
-    "packet-too-large", "outbox-full", "not-connected", "bad-qos", "bad-argument",
-    "link-open-failed", "link-closed", "connack-timeout", "ping-timeout", "connection-refused",
-    "unexpected-packet", "bad-config", "no-slot", "link-write-failed", "unsupported",
-    "link-timeout", "dropped", "ws-upgrade-refused", "ws-bad-accept", "ws-no-subprotocol",
-    "ws-protocol-error", "ws-frame-too-large", "ws-closed",
-};
-
-static const char *error_text(int32_t code)
-{
-    switch (code) {
-    case -3: return "malformed packet from the broker (detail: packet type)";
-    case -6: return "packet larger than the configured packet size (detail: bytes)";
-    case -7: return "outbox full: the message was not kept";
-    case -11: return "could not open the link to the broker";
-    case -12: return "the link closed";
-    case -13: return "no CONNACK in time";
-    case -14: return "no PINGRESP in time: link dead (detail: ms since the last byte received)";
-    case -15: return "the broker refused (detail: CONNACK return code or 128 for a subscription)";
-    case -16: return "unexpected packet from the broker (detail: packet type)";
-    case -18: return "no free slot (inbound QoS 2 table or router full)";
-    case -19: return "writing to the link failed";
-    case -21: return "opening the link timed out";
-    case -23: return "WebSocket upgrade refused (detail: HTTP status)";
-    case -24: return "wrong or missing Sec-WebSocket-Accept";
-    case -25: return "the server did not agree to the WebSocket subprotocol mqtt";
-    case -26: return "WebSocket protocol violation by the server (detail: opcode or header byte)";
-    case -27: return "WebSocket frame larger than the firmware accepts (detail: bytes)";
-    case -28: return "the server closed the WebSocket (detail: status code)";
-    default: return NULL;
-    }
-}
-
 static const char *const CONNACK_NAMES[] = { NULL, "unacceptable-protocol-version", "identifier-rejected",
     "server-unavailable", "bad-username-or-password", "not-authorized" };
 
 const char *hal_posix_error_name(int32_t code, char *buf, int n)
 {
-    if (code <= -1 && code >= -28) return ERROR_NAMES[-code - 1];
+    const char *name = atmqtt_error_name(code);
+    if (name) return name;
     snprintf(buf, (size_t)n, "error%ld", (long)code);
     return buf;
 }
@@ -400,7 +368,7 @@ void hal_event(int32_t kind, int32_t a, int32_t b, const uint8_t *p, int32_t len
         pos = put(pos, num);
         break;
     case 6: {
-        const char *text = error_text(a);
+        const char *text = atmqtt_error_text(a);
         char msg[512];
         int m = 0;
         if (len > 0) m = snprintf(msg, sizeof msg, "%.*s", (int)(len < 400 ? len : 400), (const char *)p);

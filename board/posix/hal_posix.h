@@ -2,8 +2,9 @@
 #ifndef ATMQTT_HAL_POSIX_H
 #define ATMQTT_HAL_POSIX_H
 #include <stdint.h>
+#include "atmqtt_abi.h"
 
-#define HAL_CONFIG_KEYS 19
+#define HAL_CONFIG_KEYS ATMQTT_CONFIG_KEYS
 extern const char *hal_posix_config[HAL_CONFIG_KEYS];
 extern int hal_posix_log_level; /* lines above this level are not printed (default 2) */
 

@@ -39,7 +39,7 @@ static void emit_error(const char *code, const char *message)
 
 static void fail(const char *message)
 {
-    emit_error("bad-argument", message);
+    emit_error(atmqtt_error_name(ATMQTT_ERR_BAD_ARGUMENT), message);
     fputs(USAGE, stderr);
     exit(2);
 }
@@ -91,32 +91,32 @@ static void command(char *line)
         end = p[1] ? p + 2 : p + 1;
         pl = strlen(end);
         if ((r = atmqtt_api_buffer(&core, &buf, &size)) != ATMQTT_OK) { report(r, "pub", ""); return; }
-        if (tl + pl > (size_t)size) { emit_error("packet-too-large", "pub: topic and payload exceed the API buffer"); return; }
+        if (tl + pl > (size_t)size) { emit_error(atmqtt_error_name(ATMQTT_ERR_PACKET_TOO_LARGE), "pub: topic and payload exceed the API buffer"); return; }
         memcpy(buf, topic, tl);
         memcpy(buf + tl, end, pl);
         topic[tl] = 0;
         report(atmqtt_publish(&core, (int32_t)tl, (int32_t)pl, qos, retain), "pub", topic);
         return;
     bad_pub:
-        emit_error("bad-argument", "pub TOPIC QOS RETAIN PAYLOAD...");
+        emit_error(atmqtt_error_name(ATMQTT_ERR_BAD_ARGUMENT), "pub TOPIC QOS RETAIN PAYLOAD...");
         return;
     }
     for (rest = strtok_r(line, " \t", &save); rest && argc < 4; rest = strtok_r(NULL, " \t", &save)) argv[argc++] = rest;
     if (!strcmp(argv[0], "sub")) {
         int qos = argc > 2 ? atoi(argv[2]) : 0;
-        if (argc < 2 || qos < 0 || qos > 2 || (argc > 2 && (argv[2][0] < '0' || argv[2][0] > '2' || argv[2][1]))) { emit_error("bad-argument", "sub FILTER QOS"); return; }
+        if (argc < 2 || qos < 0 || qos > 2 || (argc > 2 && (argv[2][0] < '0' || argv[2][0] > '2' || argv[2][1]))) { emit_error(atmqtt_error_name(ATMQTT_ERR_BAD_ARGUMENT), "sub FILTER QOS"); return; }
         n = strlen(argv[1]);
         if ((r = atmqtt_api_buffer(&core, &buf, &size)) != ATMQTT_OK) { report(r, "sub", argv[1]); return; }
-        if (n + 3 > (size_t)size || n > 65535) { emit_error("packet-too-large", "sub: filter exceeds the API buffer"); return; }
+        if (n + 3 > (size_t)size || n > 65535) { emit_error(atmqtt_error_name(ATMQTT_ERR_PACKET_TOO_LARGE), "sub: filter exceeds the API buffer"); return; }
         buf[0] = (uint8_t)(n >> 8); buf[1] = (uint8_t)n;
         memcpy(buf + 2, argv[1], n);
         buf[2 + n] = (uint8_t)qos;
         report(atmqtt_subscribe(&core, (int32_t)(n + 3)), "sub", argv[1]);
     } else if (!strcmp(argv[0], "unsub")) {
-        if (argc < 2) { emit_error("bad-argument", "unsub FILTER"); return; }
+        if (argc < 2) { emit_error(atmqtt_error_name(ATMQTT_ERR_BAD_ARGUMENT), "unsub FILTER"); return; }
         n = strlen(argv[1]);
         if ((r = atmqtt_api_buffer(&core, &buf, &size)) != ATMQTT_OK) { report(r, "unsub", argv[1]); return; }
-        if (n + 2 > (size_t)size || n > 65535) { emit_error("packet-too-large", "unsub: filter exceeds the API buffer"); return; }
+        if (n + 2 > (size_t)size || n > 65535) { emit_error(atmqtt_error_name(ATMQTT_ERR_PACKET_TOO_LARGE), "unsub: filter exceeds the API buffer"); return; }
         buf[0] = (uint8_t)(n >> 8); buf[1] = (uint8_t)n;
         memcpy(buf + 2, argv[1], n);
         report(atmqtt_unsubscribe(&core, (int32_t)(n + 2)), "unsub", argv[1]);
@@ -129,7 +129,7 @@ static void command(char *line)
     } else {
         char msg[128];
         snprintf(msg, sizeof msg, "unknown command %.64s", argv[0]);
-        emit_error("bad-argument", msg);
+        emit_error(atmqtt_error_name(ATMQTT_ERR_BAD_ARGUMENT), msg);
     }
 }
 
@@ -159,7 +159,7 @@ static void on_stdin(void)
         }
     }
     if (start) { memmove(inbuf, inbuf + start, inlen - start); inlen -= start; }
-    if (inlen == sizeof inbuf - 1) { inlen = 0; emit_error("bad-argument", "command line too long"); }
+    if (inlen == sizeof inbuf - 1) { inlen = 0; emit_error(atmqtt_error_name(ATMQTT_ERR_BAD_ARGUMENT), "command line too long"); }
 }
 
 static void on_signal(int s) { (void)s; got_signal = 1; }
@@ -212,11 +212,21 @@ int main(int argc, char **argv)
     size_t image_len = 0;
     int i, r;
     struct { const char *flag; int key; int numeric; long lo, hi; } opts[] = {
-        { "--broker", 0, 0, 0, 0 }, { "--client-id", 1, 0, 0, 0 }, { "--username", 2, 0, 0, 0 },
-        { "--password", 3, 0, 0, 0 }, { "--keepalive", 4, 1, 0, 65535 }, { "--will-topic", 6, 0, 0, 0 },
-        { "--will-payload", 7, 0, 0, 0 }, { "--will-qos", 8, 1, 0, 2 }, { "--telemetry", 11, 1, 0, 86400 },
-        { "--telemetry-topic", 12, 0, 0, 0 }, { "--link", 10, 0, 0, 0 }, { "--baud", 13, 1, 1200, 921600 },
-        { "--apn", 14, 0, 0, 0 }, { "--ssid", 17, 0, 0, 0 }, { "--wifi-password", 18, 0, 0, 0 },
+        { "--broker", ATMQTT_KEY_URL, 0, 0, 0 },
+        { "--client-id", ATMQTT_KEY_CLIENT_ID, 0, 0, 0 },
+        { "--username", ATMQTT_KEY_USERNAME, 0, 0, 0 },
+        { "--password", ATMQTT_KEY_PASSWORD, 0, 0, 0 },
+        { "--keepalive", ATMQTT_KEY_KEEPALIVE, 1, 0, 65535 },
+        { "--will-topic", ATMQTT_KEY_WILL_TOPIC, 0, 0, 0 },
+        { "--will-payload", ATMQTT_KEY_WILL_PAYLOAD, 0, 0, 0 },
+        { "--will-qos", ATMQTT_KEY_WILL_QOS, 1, 0, 2 },
+        { "--telemetry", ATMQTT_KEY_TELEMETRY_S, 1, 0, 86400 },
+        { "--telemetry-topic", ATMQTT_KEY_TELEMETRY_TOPIC, 0, 0, 0 },
+        { "--link", ATMQTT_KEY_LINK, 0, 0, 0 },
+        { "--baud", ATMQTT_KEY_BAUD, 1, 1200, 921600 },
+        { "--apn", ATMQTT_KEY_APN, 0, 0, 0 },
+        { "--ssid", ATMQTT_KEY_SSID, 0, 0, 0 },
+        { "--wifi-password", ATMQTT_KEY_WIFI_PASSWORD, 0, 0, 0 },
     };
     const char *uart = NULL;
 
@@ -236,9 +246,9 @@ int main(int argc, char **argv)
             break;
         }
         if (matched) continue;
-        if (!strcmp(k, "--clean")) hal_posix_config[5] = "1";
-        else if (!strcmp(k, "--no-clean")) hal_posix_config[5] = "0";
-        else if (!strcmp(k, "--will-retain")) hal_posix_config[9] = "1";
+        if (!strcmp(k, "--clean")) hal_posix_config[ATMQTT_KEY_CLEAN] = "1";
+        else if (!strcmp(k, "--no-clean")) hal_posix_config[ATMQTT_KEY_CLEAN] = "0";
+        else if (!strcmp(k, "--will-retain")) hal_posix_config[ATMQTT_KEY_WILL_RETAIN] = "1";
         else if (!strcmp(k, "--image")) { if (!argv[i + 1]) fail("--image needs a value"); image_path = argv[++i]; }
         else if (!strcmp(k, "--memory-limit")) { core.memory_limit = (uint32_t)number(argv, i, 1024, 65536); i++; }
         else if (!strcmp(k, "--stack")) { core.stack_bytes = (uint32_t)number(argv, i, 1024, 1 << 24); i++; }
@@ -249,8 +259,8 @@ int main(int argc, char **argv)
         else if (!strcmp(k, "-h") || !strcmp(k, "--help")) { fputs(USAGE, stdout); return 0; }
         else { char msg[160]; snprintf(msg, sizeof msg, "unknown argument %.100s", k); fail(msg); }
     }
-    if (!hal_posix_config[0]) fail("--broker mqtt://host:port is required");
-    if (!hal_posix_config[6] && (hal_posix_config[7] || hal_posix_config[8] || hal_posix_config[9]))
+    if (!hal_posix_config[ATMQTT_KEY_URL]) fail("--broker mqtt://host:port is required");
+    if (!hal_posix_config[ATMQTT_KEY_WILL_TOPIC] && (hal_posix_config[ATMQTT_KEY_WILL_PAYLOAD] || hal_posix_config[ATMQTT_KEY_WILL_QOS] || hal_posix_config[ATMQTT_KEY_WILL_RETAIN]))
         fail("--will-payload, --will-qos and --will-retain need --will-topic");
 
     if (uart) {
@@ -261,7 +271,7 @@ int main(int argc, char **argv)
         memcpy(host, uart, (size_t)(colon - uart));
         host[colon - uart] = 0;
         if (hal_posix_uart_connect(host, colon + 1) != 0) {
-            emit_error("link-open-failed", "cannot reach the modem given by --uart");
+            emit_error(atmqtt_error_name(ATMQTT_ERR_LINK_OPEN_FAILED), "cannot reach the modem given by --uart");
             return 2;
         }
     }
@@ -269,7 +279,7 @@ int main(int argc, char **argv)
     if (!image) {
         char msg[300];
         snprintf(msg, sizeof msg, "cannot read the image %.200s: %s", image_path, strerror(errno));
-        emit_error("bad-argument", msg);
+        emit_error(atmqtt_error_name(ATMQTT_ERR_BAD_ARGUMENT), msg);
         return 2;
     }
     r = atmqtt_start(&core, image, image_len);

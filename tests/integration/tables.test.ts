@@ -1,0 +1,132 @@
+// The ABI's number tables are generated from the firmware's sources
+// (scripts/gen-tables.ts): every copy must equal what the sources give, no C
+// host may keep its own copy, and the docs' relative links must resolve.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import {
+  ROOT, stale, render, parseErrors, parseConfigKeys, renderTs, renderC, renderMdErrors, renderMdConfig,
+  replaceRegion, ERRORS_SRC, CONFIG_SRC, C_OUT,
+} from '../../scripts/gen-tables.ts';
+import { CONFIG_KEYS, ERROR_NAMES, ERROR_TEXT } from '../../board/node/abi.ts';
+
+const read = (f: string) => readFileSync(path.join(ROOT, f), 'utf8');
+
+describe('generated tables', () => {
+  test('board/ABI.md, board/node/abi-tables.ts and board/core/atmqtt_abi.h match the sources (else: npm run gen)', () => {
+    assert.deepEqual(stale(), []);
+  });
+
+  test('every error code and config key of the sources reaches the Node host', () => {
+    const errors = parseErrors(read(ERRORS_SRC));
+    const keys = parseConfigKeys(read(CONFIG_SRC));
+    // the codes the firmware returns: -1 .. -N with no gap, so hosts can't skip one
+    assert.deepEqual(errors.map((e) => e.code), errors.map((_e, i) => -(i + 1)));
+    for (const e of errors) {
+      assert.equal(ERROR_NAMES[e.code], e.name);
+      assert.equal(ERROR_TEXT[e.code], e.text || undefined);
+    }
+    assert.deepEqual(Object.entries(CONFIG_KEYS), keys.map((k) => [k.name, k.key]));
+    const md = render().get('board/ABI.md')!;
+    assert.ok(md.includes('| -29 | `tls-failed` |'), 'tls-failed in ABI.md');
+  });
+
+  test('a code added to errors.ts flows into every copy; one without its name is refused', () => {
+    const src = read(ERRORS_SRC) + '\n/** made-up: a code for this test */\nexport const E_MADE_UP: i32 = -99;\n';
+    const errors = parseErrors(src);
+    const keys = parseConfigKeys(read(CONFIG_SRC));
+    assert.match(renderTs(errors, keys), /\[-99\]: 'made-up',/);
+    assert.match(renderC(errors, keys), /#define ATMQTT_ERR_MADE_UP +\(-99\)/);
+    assert.match(renderC(errors, keys), /case -99: return "a code for this test";/);
+    assert.match(renderMdErrors(errors), /\| -99 \| `made-up` \| a code for this test \|/);
+    assert.throws(() => parseErrors(read(ERRORS_SRC) + '\nexport const E_NAMELESS: i32 = -98;\n'), /E_NAMELESS = -98 needs a doc comment/);
+    assert.throws(() => parseErrors(read(ERRORS_SRC) + '\n/** again */\nexport const E_AGAIN: i32 = -1;\n'), /error code -1 appears twice/);
+    // multi-line doc comments and a plain comment between are fine
+    const ml = parseErrors('/**\n * odd-one: spans\n * two lines\n */\n// why\nexport const E_ODD = -1;\n');
+    assert.deepEqual(ml, [{ ident: 'E_ODD', code: -1, name: 'odd-one', text: 'spans two lines' }]);
+  });
+
+  test('a key added to config.ts flows into every copy; one without its default is refused', () => {
+    const src = read(CONFIG_SRC) + '\n/** a made-up key | with a bar. Default: 7. */\nexport const KEY_MADE_UP = 99;\n';
+    const keys = parseConfigKeys(src);
+    const errors = parseErrors(read(ERRORS_SRC));
+    assert.match(renderTs(errors, keys), /  made_up: 99,/);
+    assert.match(renderC(errors, keys), /#define ATMQTT_KEY_MADE_UP +99\n#define ATMQTT_CONFIG_KEYS +100 /);
+    assert.match(renderMdConfig(keys), /\| 99 \| `made_up` \| a made-up key \\\| with a bar \| 7 \|/);
+    assert.throws(() => parseConfigKeys(read(CONFIG_SRC) + '\n/** no default here */\nexport const KEY_X = 98;\n'), /KEY_X = 98 needs a doc comment/);
+  });
+
+  test('ABI.md regions are replaced whole, and a missing marker is an error', () => {
+    const doc = 'a\n<!-- BEGIN GENERATED t (x) -->\nold\nrows\n<!-- END GENERATED t -->\nb\n';
+    assert.equal(replaceRegion(doc, 't', 'new'), 'a\n<!-- BEGIN GENERATED t (x) -->\nnew\n<!-- END GENERATED t -->\nb\n');
+    assert.throws(() => replaceRegion('no markers', 't', 'x'), /no <!-- BEGIN GENERATED t -->/);
+  });
+
+  test('no C host keeps its own copy: error names and key numbers come from atmqtt_abi.h', () => {
+    const names = parseErrors(read(ERRORS_SRC)).map((e) => e.name);
+    const files = walk(path.join(ROOT, 'board')).filter((f) => /\.(c|h|cpp)$/.test(f) && path.relative(ROOT, f) !== C_OUT);
+    const bad: string[] = [];
+    for (const f of files) {
+      // the counters' names line holds "dropped" as a counter, not the error
+      const text = readFileSync(f, 'utf8').split('\n').filter((l) => !l.includes('"reconnects"')).join('\n');
+      const rel = path.relative(ROOT, f);
+      for (const n of names) if (text.includes(`"${n}"`)) bad.push(`${rel}: "${n}"`);
+      // a config table indexed by bare numbers, or sized by one
+      for (const m of text.matchAll(/(?:config|hal_posix_config)\[(\d+)\]/g)) bad.push(`${rel}: ${m[0]}`);
+      for (const m of text.matchAll(/^\s*\[\d+\]\s*=\s*ATMQTT_CFG_/gm)) bad.push(`${rel}: ${m[0].trim()}`);
+    }
+    assert.deepEqual(bad, []);
+  });
+});
+
+function walk(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => {
+    const p = path.join(dir, d.name);
+    return d.isDirectory() ? walk(p) : [p];
+  });
+}
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to '-'. */
+function slug(heading: string): string {
+  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+}
+
+function anchors(md: string): Set<string> {
+  const out = new Set<string>();
+  const seen = new Map<string, number>();
+  let fenced = false;
+  for (const line of md.split('\n')) {
+    if (/^\s*```/.test(line)) fenced = !fenced;
+    const m = fenced ? null : /^#{1,6}\s+(.*)$/.exec(line);
+    if (!m) continue;
+    const s = slug(m[1]!);
+    const n = seen.get(s) ?? 0;
+    seen.set(s, n + 1);
+    out.add(n ? `${s}-${n}` : s);
+  }
+  return out;
+}
+
+describe('documentation links', () => {
+  const docs = ['README.md', 'board/ABI.md', ...readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  for (const doc of docs) {
+    test(`${doc}: every relative link and anchor resolves`, () => {
+      const md = read(doc);
+      const broken: string[] = [];
+      // [text](target) and ![alt](target), outside code spans
+      const body = md.replace(/```[\s\S]*?```/g, '').replace(/`[^`\n]*`/g, '');
+      for (const m of body.matchAll(/!?\[[^\]]*\]\(([^)\s]+)\)/g)) {
+        const target = m[1]!;
+        if (/^[a-z]+:/i.test(target)) continue; // http:, https:, mailto:
+        const [file, anchor] = target.split('#') as [string, string | undefined];
+        const abs = file ? path.resolve(path.dirname(path.join(ROOT, doc)), file) : path.join(ROOT, doc);
+        if (!existsSync(abs)) { broken.push(`${target}: no such file`); continue; }
+        if (anchor && statSync(abs).isFile() && abs.endsWith('.md') && !anchors(readFileSync(abs, 'utf8')).has(anchor)) {
+          broken.push(`${target}: no heading for #${anchor}`);
+        }
+      }
+      assert.deepEqual(broken, []);
+    });
+  }
+});
