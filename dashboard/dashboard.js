@@ -1,6 +1,6 @@
 // The atmqtt dashboard: one MQTT-over-WebSocket connection (mqtt.js, the
 // npm package's browser bundle) to the same broker the devices use.
-// Topic layout (README, "The telemetry app"): atmqtt/<id>/status (retained
+// Topic layout (docs/app.md, "The telemetry app"): atmqtt/<id>/status (retained
 // online, the will retained offline), atmqtt/<id>/telemetry (JSON),
 // atmqtt/<id>/cmd (commands, QoS 1), atmqtt/<id>/reply (their answers).
 'use strict';

@@ -2,8 +2,8 @@
  * `ca`, sock_open flags bits 8-15; slot 0 by default). A slot without a
  * certificate refuses TLS (tls-failed): it never means "skip the check";
  * only key 20 `insecure` does that. Paste each CA as PEM text in C string
- * pieces, e.g. the broker's own CA made as in the README's Certificates
- * section, or the public root its certificate chains to:
+ * pieces, e.g. the broker's own CA made as in docs/tls.md ("On host
+ * sockets"), or the public root its certificate chains to:
  *
  *   "-----BEGIN CERTIFICATE-----\n"
  *   "MIIBfDCCASOgAwIBAgIU...\n"
