@@ -6,10 +6,11 @@
 //   node --import tsx scripts/gen-tables.ts          write what changed (npm run gen)
 //   node --import tsx scripts/gen-tables.ts --check  exit 1 if a copy is stale
 //
-// What the sources must hold: each `export const E_… = -N;` has a doc comment
+// The constants are looked for in every assembly/ file (so a reshape may move
+// them). What the sources must hold: each `export const E_… = -N;` has a doc comment
 // `/** name: text */` (name in kebab-case, the text optional) right above it;
 // each `export const KEY_… = N;` one `/** meaning. Default: value. */`.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -185,11 +186,30 @@ export function replaceRegion(doc: string, id: string, body: string, file = ABI_
   return doc.replace(re, (_m, a: string, b: string) => `${a}${body}\n${b}`);
 }
 
+/**
+ * The firmware files that declare `export const PREFIX…`: normally just the
+ * default one, but a reshape that moves the constants must not break the build.
+ */
+export function sourcesOf(root: string, prefix: string, dflt: string): string[] {
+  const re = new RegExp(`^\\s*export\\s+const\\s+${prefix}\\w+\\s*(?::\\s*\\w+)?\\s*=\\s*-?\\s*\\d+\\s*;`, 'm');
+  const files = (readdirSync(path.join(root, 'assembly'), { recursive: true }) as string[])
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => path.join('assembly', f).split(path.sep).join('/'))
+    .filter((f) => re.test(readFileSync(path.join(root, f), 'utf8')))
+    .sort();
+  return files.length ? files : [dflt];
+}
+
 /** Every generated file as it should be, from the sources in root. */
 export function render(root = ROOT): Map<string, string> {
   const read = (f: string) => readFileSync(path.join(root, f), 'utf8');
-  const errors = parseErrors(read(ERRORS_SRC));
-  const keys = parseConfigKeys(read(CONFIG_SRC));
+  // each file alone (so errors name the right line), then all together (so duplicates across files are caught)
+  const errorFiles = sourcesOf(root, 'E_', ERRORS_SRC);
+  errorFiles.forEach((f) => parseErrors(read(f), f));
+  const errors = parseErrors(errorFiles.map(read).join('\n'), errorFiles.join(' + '));
+  const keyFiles = sourcesOf(root, 'KEY_', CONFIG_SRC);
+  keyFiles.forEach((f) => parseConfigKeys(read(f), f));
+  const keys = parseConfigKeys(keyFiles.map(read).join('\n'), keyFiles.join(' + '));
   let md = read(ABI_MD);
   md = replaceRegion(md, 'config-keys', renderMdConfig(keys));
   md = replaceRegion(md, 'error-codes', renderMdErrors(errors));

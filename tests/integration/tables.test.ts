@@ -3,11 +3,12 @@
 // host may keep its own copy, and the docs' relative links must resolve.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync, statSync, mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import {
   ROOT, stale, render, parseErrors, parseConfigKeys, renderTs, renderC, renderMdErrors, renderMdConfig,
-  replaceRegion, ERRORS_SRC, CONFIG_SRC, C_OUT,
+  replaceRegion, ERRORS_SRC, CONFIG_SRC, C_OUT, ABI_MD, TS_OUT,
 } from '../../scripts/gen-tables.ts';
 import { CONFIG_KEYS, ERROR_NAMES, ERROR_TEXT } from '../../board/node/abi.ts';
 
@@ -55,6 +56,21 @@ describe('generated tables', () => {
     assert.match(renderC(errors, keys), /#define ATMQTT_KEY_MADE_UP +99\n#define ATMQTT_CONFIG_KEYS +100 /);
     assert.match(renderMdConfig(keys), /\| 99 \| `made_up` \| a made-up key \\\| with a bar \| 7 \|/);
     assert.throws(() => parseConfigKeys(read(CONFIG_SRC) + '\n/** no default here */\nexport const KEY_X = 98;\n'), /KEY_X = 98 needs a doc comment/);
+  });
+
+  test('keys or codes moved to other firmware files are still found', (t) => {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'atmqtt-tables-'));
+    t.after(() => rmSync(root, { recursive: true, force: true }));
+    mkdirSync(path.join(root, 'assembly/mqtt'), { recursive: true });
+    mkdirSync(path.join(root, 'board'), { recursive: true });
+    writeFileSync(path.join(root, ERRORS_SRC), read(ERRORS_SRC));
+    writeFileSync(path.join(root, ABI_MD), read(ABI_MD));
+    writeFileSync(path.join(root, 'assembly/mqtt/options.ts'), '/** broker URL. Default: required. */\nexport const KEY_URL = 0;\n');
+    writeFileSync(path.join(root, 'assembly/linkcfg.ts'), '/** link. Default: socket. */\nexport const KEY_LINK: i32 = 10;\n');
+    const ts = render(root).get(TS_OUT)!;
+    assert.match(ts, /  url: 0,\n  link: 10,\n/);
+    writeFileSync(path.join(root, 'assembly/dup.ts'), '/** again. Default: 0. */\nexport const KEY_AGAIN = 0;\n');
+    assert.throws(() => render(root), /config key 0 appears twice/);
   });
 
   test('ABI.md regions are replaced whole, and a missing marker is an error', () => {
