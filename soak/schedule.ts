@@ -45,7 +45,7 @@ export interface Plan {
 export interface PlanOptions {
   /** Virtual length of one segment (default 6 h). */
   segmentMs?: number;
-  /** Virtual time between traffic rounds (default 60 s). */
+  /** Virtual time between traffic rounds (default 20 s: a 5-minute outage fills the outbox). */
   roundMs?: number;
 }
 
@@ -93,7 +93,7 @@ function pickWeighted(rng: Prng, kinds: FaultKind[]): FaultKind {
 
 export function makePlan(seed: number, days: number, opts: PlanOptions = {}): Plan {
   const segmentMs = opts.segmentMs ?? 6 * 60 * MIN;
-  const roundMs = opts.roundMs ?? MIN;
+  const roundMs = opts.roundMs ?? 20_000;
   const total = Math.round(days * 24 * 60 * MIN);
   const rng = new Prng(seed);
   const segments: Segment[] = [];
