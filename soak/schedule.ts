@@ -9,7 +9,9 @@ export type ModemKind = 'none' | 'sim800' | 'sim900' | 'esp-at';
 export type Scheme = 'mqtt' | 'ws';
 
 /** What can go wrong. Modem faults go to the emulator's fault(); the rest are the harness's own. */
-export const MODEM_FAULTS = ['drop', 'garbage', 'reboot', 'hang', 'pdp-deact', 'urc-storm'] as const;
+export const MODEM_FAULTS = ['drop', 'garbage', 'reboot', 'hang', 'pdp-deact', 'urc-storm',
+  // the brown-out in a counted read, a refused send, a late Call Ready (issue 13 §4)
+  'reset-mid-read', 'reset-after-read', 'send-fail', 'late-ready'] as const;
 export const FAULT_KINDS = [...MODEM_FAULTS, 'outage', 'broker-restart', 'ws-close'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -71,6 +73,7 @@ const OUTAGE_MS: [number, number] = [3 * MIN, 12 * MIN];
 const WEIGHTS: Record<FaultKind, number> = {
   'drop': 3, 'garbage': 3, 'reboot': 2, 'hang': 1, 'pdp-deact': 2, 'urc-storm': 2,
   'outage': 2, 'broker-restart': 1, 'ws-close': 3,
+  'reset-mid-read': 1, 'reset-after-read': 1, 'send-fail': 1, 'late-ready': 1,
 };
 
 function kindsFor(modem: ModemKind, scheme: Scheme): FaultKind[] {
