@@ -68,6 +68,11 @@ export class SoakDevice {
     return v - this.probeStep * (this.probes - 1);
   }
 
+  /** Bytes of linear memory now. */
+  memoryBytes(): number {
+    return this.host.exports.memory?.buffer.byteLength ?? 0;
+  }
+
   setup(): number {
     return this.host.setup();
   }

@@ -12,7 +12,7 @@ export function formatReport(r: SoakResult): string {
     `faults       ${Object.entries(c.faults).sort().map(([k, v]) => `${k} ${v}`).join(', ')}`,
     `outbox-full  ${c.outboxFull} publish() refusals (${c.outboxFullMessages} messages, retried by the app); other refusals ${c.otherRefusals}`,
     `traps        ${c.traps}`,
-    `heap top     start ${r.heap[0]?.start ?? '-'}, end ${r.heap[r.heap.length - 1]?.end ?? '-'}`,
+    `heap top     start ${r.heap[0]?.start ?? '-'}, end ${r.heap[r.heap.length - 1]?.end ?? '-'}; memory ${r.heap[0]?.memStart ?? '-'} → ${r.heap[r.heap.length - 1]?.memEnd ?? '-'} bytes`,
     `not deterministic: ${r.info.reconnects} connects, ${r.info.loops} loop() calls, errors ${JSON.stringify(r.info.errors)}, ${(r.info.realMs / 1000).toFixed(1)} s real`,
     ...r.verdicts.map((v) => `${v.ok ? 'PASS' : 'FAIL'} ${v.name}: ${v.detail}`),
   ];

@@ -8,7 +8,7 @@ import type { FaultProxy } from './proxy.ts';
 import type { Peers } from './peers.ts';
 import type { SoakBroker } from './broker.ts';
 import { MODEM_FAULTS, type Fault, type Segment } from './schedule.ts';
-import { emptyCounts, tallyDelivery, type Counts } from './tally.ts';
+import { emptyCounts, tallyDelivery, type Counts, type HeapFigures } from './tally.ts';
 
 export interface World {
   broker: SoakBroker;
@@ -19,7 +19,7 @@ export interface World {
 
 export interface SegmentResult {
   counts: Counts;
-  heap: { start: number; end: number };
+  heap: HeapFigures;
   problems: string[];
   /** Not deterministic (real sockets): how the run went, for the record. */
   info: { loops: number; waitMs: number; turnMs: number; reconnects: number; errors: Record<string, number>; drainMs: number; realMs: number };
@@ -79,6 +79,7 @@ export async function runSegment(w: World, seg: Segment, realLimitMs: number): P
   const url = seg.scheme === 'ws' ? `ws://127.0.0.1:${w.wsProxy.port}/mqtt` : `mqtt://127.0.0.1:${w.tcpProxy.port}`;
   const dev = new SoakDevice(clock, seg, url, { onEvent, onMessage, onLog });
   const heapStart = dev.heapStart;
+  const memStart = dev.memoryBytes();
   const rc = dev.setup();
   if (rc !== 0) throw new Error(`segment ${seg.index}: setup() returned ${rc}`);
   dev.host.subscribe([{ filter: `${base}/down/+`, qos: 2 }]);
@@ -206,6 +207,7 @@ export async function runSegment(w: World, seg: Segment, realLimitMs: number): P
   const settleUntil = clock.t + 5000;
   while (!trapped && clock.t < settleUntil) await step(settleUntil);
   const heapEnd = trapped ? heapStart : dev.heapTop();
+  const memEnd = dev.memoryBytes();
   const loops = dev.loops;
   const waitMs = Math.round(dev.waitMs);
   const turnMs = Math.round(dev.turnMs);
@@ -220,7 +222,7 @@ export async function runSegment(w: World, seg: Segment, realLimitMs: number): P
   for (const m of backlog) { counts.lost.up[m.qos]++; problems.push(`up QoS ${m.qos} ${m.text} never accepted`); }
   return {
     counts,
-    heap: { start: heapStart, end: heapEnd },
+    heap: { start: heapStart, end: heapEnd, memStart, memEnd },
     problems,
     info: { loops, waitMs, turnMs, reconnects, errors, drainMs, realMs: Date.now() - realStart },
   };

@@ -72,14 +72,15 @@ export function tallyDelivery(c: Counts, dir: Dir, qos: 1 | 2, sent: string[], s
 
 export interface Verdict { name: string; ok: boolean; detail: string }
 
-export interface HeapFigures { start: number; end: number }
+/** The heap top (stub runtime) and linear memory bytes, before setup() and at a segment's end. */
+export interface HeapFigures { start: number; end: number; memStart: number; memEnd: number }
 
 /** The pass criteria of the soak. */
 export function verdicts(c: Counts, heap: HeapFigures[], plannedOutages: number): Verdict[] {
   const lost1 = c.lost.up[1] + c.lost.down[1];
   const lost2 = c.lost.up[2] + c.lost.down[2];
   const dup2 = c.duplicates.up[2] + c.duplicates.down[2];
-  const moved = heap.filter((h) => h.end !== h.start);
+  const moved = heap.filter((h) => h.end !== h.start || h.memEnd !== h.memStart);
   return [
     { name: 'no QoS 1 message lost', ok: lost1 === 0, detail: `${lost1} lost` },
     { name: 'no QoS 2 message lost or duplicated', ok: lost2 === 0 && dup2 === 0, detail: `${lost2} lost, ${dup2} duplicated` },
@@ -92,6 +93,9 @@ export function verdicts(c: Counts, heap: HeapFigures[], plannedOutages: number)
     },
     { name: 'no trap', ok: c.traps === 0, detail: `${c.traps}` },
     { name: 'every segment drained', ok: c.stalls === 0, detail: `${c.stalls} stalled` },
-    { name: 'heap top did not move', ok: moved.length === 0, detail: heap.length > 0 ? `start ${heap[0]!.start}, end ${heap[heap.length - 1]!.end}, ${moved.length} of ${heap.length} segments moved` : 'no segment' },
+    {
+      name: 'heap top did not move, memory did not grow', ok: moved.length === 0,
+      detail: heap.length > 0 ? `heap top ${heap[0]!.start} → ${heap[heap.length - 1]!.end}, memory ${heap[0]!.memStart} → ${heap[heap.length - 1]!.memEnd} bytes, ${moved.length} of ${heap.length} segments moved` : 'no segment',
+    },
   ];
 }

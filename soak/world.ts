@@ -5,7 +5,7 @@ import { FaultProxy } from './proxy.ts';
 import { Peers } from './peers.ts';
 import { runSegment, type SegmentResult } from './segment.ts';
 import { digest, faultCounts, type Plan } from './schedule.ts';
-import { addCounts, emptyCounts, verdicts, type Counts, type Verdict } from './tally.ts';
+import { addCounts, emptyCounts, verdicts, type Counts, type HeapFigures, type Verdict } from './tally.ts';
 
 /** The firmware's outbox records (assembly/config.ts OUTBOX_SLOTS, default profile). */
 const OUTBOX_SLOTS = 24;
@@ -17,7 +17,7 @@ export interface SoakResult {
   segments: number;
   plannedFaults: Record<string, number>;
   counts: Counts;
-  heap: { start: number; end: number }[];
+  heap: HeapFigures[];
   verdicts: Verdict[];
   pass: boolean;
   problems: string[];
@@ -40,7 +40,7 @@ export async function runSoak(plan: Plan, opts: SoakOptions = {}): Promise<SoakR
   await wsProxy.listen();
   const peers = await Peers.start(`mqtt://127.0.0.1:${broker.tcpPort}`, String(plan.seed));
   const counts = emptyCounts();
-  const heap: { start: number; end: number }[] = [];
+  const heap: HeapFigures[] = [];
   const problems: string[] = [];
   const perSegment: SegmentResult['info'][] = [];
   const errors: Record<string, number> = {};
