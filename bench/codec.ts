@@ -1,7 +1,7 @@
 // Section 1, the codec: encode + parse + decode of one packet, in a loop
-// inside the module (bench/codec-loop.ts, release flags), against
+// inside the module (bench/wasm/codec-loop.ts), against
 // mqtt-packet's generate() + parser.parse() in the same process; and the
-// same module under the native wasm3 interpreter (bench/wasm3-codec.c,
+// same module under the native wasm3 interpreter (bench/wasm/wasm3-codec.c,
 // built against the wasm3 objects of `npm run build:native`).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -15,7 +15,7 @@ const NATIVE = `${ROOT}/build/bench-wasm3-codec`;
 const TOPIC = 'atmqtt/bench/';
 
 function buildModule(): void {
-  execFileSync('npx', ['asc', 'bench/codec-loop.ts', '-O3', '--converge', '--noAssert', '--runtime', 'stub', '--use', 'abort=',
+  execFileSync('npx', ['asc', 'bench/wasm/codec-loop.ts', '-O3', '--converge', '--noAssert', '--runtime', 'stub', '--use', 'abort=',
     '--disable', 'bulk-memory', '--disable', 'reference-types', '--initialMemory', '1', '--maximumMemory', '1',
     '--outFile', 'build/bench-codec.wasm'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
 }
@@ -25,7 +25,7 @@ function buildNative(): string | null {
   const obj = `${ROOT}/build/obj`;
   if (!existsSync(`${ROOT}/build/wasm3-src/wasm3.h`) || !existsSync(obj)) return 'wasm3 objects missing: run npm run build:native first';
   const objs = readdirSync(obj).filter((f) => /^m3_.*\.o$/.test(f)).map((f) => `${obj}/${f}`);
-  execFileSync('cc', ['-O2', '-std=gnu11', `-I${ROOT}/build/wasm3-src`, '-o', NATIVE, `${ROOT}/bench/wasm3-codec.c`, ...objs, '-lm'],
+  execFileSync('cc', ['-O2', '-std=gnu11', `-I${ROOT}/build/wasm3-src`, '-o', NATIVE, `${ROOT}/bench/wasm/wasm3-codec.c`, ...objs, '-lm'],
     { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   return null;
 }
@@ -108,7 +108,7 @@ export async function codec(o: BenchOptions): Promise<Section> {
   const notes = [
     'Operations per second; one operation is encode + parse + decode of the packet. Module: a loop inside the wasm (the firmware\'s encode into its TX buffer, the resumable parser copying into its RX buffer, the decoder\'s checks), built with -O3 (the firmware image itself is built -Oz). mqtt-packet: generate() then parser.parse() on the same packet, same process, same run.',
     'Target: ≥ 3× mqtt-packet on PUBLISH 256 B QoS 1 (the issue measured mqtt-packet at ~335,000/s).',
-    'wasm3: the same .wasm under wasm3 0.5.0 compiled natively (-O2) with a C driver (bench/wasm3-codec.c), one call into the loop, CLOCK_MONOTONIC. The Python bridge (pywasm3, `--runtime wasm3`) is not a measure of wasm3\'s speed: its per-call overhead dominates; it appears nowhere in this table.',
+    'wasm3: the same .wasm under wasm3 0.5.0 compiled natively (-O2) with a C driver (bench/wasm/wasm3-codec.c), one call into the loop, CLOCK_MONOTONIC. The Python bridge (pywasm3, `--runtime wasm3`) is not a measure of wasm3\'s speed: its per-call overhead dominates; it appears nowhere in this table.',
   ];
   if (nativeWhy !== null) notes.push(`wasm3 column empty: ${nativeWhy}.`);
   return { name: 'codec', tables: [{ title: '1. Codec: encode + decode, operations/s', columns: ['packet', 'mqtt-packet (V8)', 'atmqtt module (V8)', 'module / mqtt-packet', 'module under wasm3 (native)', 'wasm3 / V8'], rows, notes }] };

@@ -8,10 +8,14 @@ import { execFileSync } from 'node:child_process';
 import { markdown, type Section } from './report.ts';
 import type { BenchOptions } from './options.ts';
 import { codec } from './codec.ts';
+import { goodput } from './goodput.ts';
+import { deadlink } from './deadlink.ts';
 
 type Runner = (o: BenchOptions) => Promise<Section>;
 const SECTIONS: [string, Runner][] = [
   ['codec', codec],
+  ['goodput', goodput],
+  ['deadlink', deadlink],
 ];
 
 function cpuModel(): string {

@@ -70,6 +70,8 @@ export interface HostOptions {
   onEvent?: (e: HostEvent) => void;
   onMessage?: (m: Message) => void;
   onLog?: (level: number, text: string) => void;
+  /** Clock for millis() in ms (default Date.now): a virtual clock lets a benchmark drive loop() through minutes of keep alive in seconds. */
+  now?: () => number;
 }
 
 interface Exports {
@@ -107,13 +109,16 @@ export class NodeHost {
   private timer: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
   private running = false;
-  private readonly t0 = Date.now();
+  private readonly now: () => number;
+  private readonly t0: number;
   private readonly enc = new TextEncoder();
   private readonly dec = new TextDecoder();
   loops = 0;
 
   constructor(opts: HostOptions) {
     this.opts = opts;
+    this.now = opts.now ?? Date.now;
+    this.t0 = this.now();
     this.socks = new HostSockets({
       ca: opts.ca,
       log: (level, text) => opts.onLog?.(level, text),
@@ -140,7 +145,7 @@ export class NodeHost {
 
   private imports(): Record<string, (...a: number[]) => number | void> {
     return {
-      millis: () => (Date.now() - this.t0) >>> 0,
+      millis: () => (this.now() - this.t0) >>> 0,
       uart_write: (p, n) => this.opts.uart?.write(this.engine.read(p, n)) ?? 0,
       uart_read: (p, max) => {
         const d = this.opts.uart?.read(max);

@@ -1,13 +1,13 @@
-// Codec loops for the codec benchmark (bench/codec.ts, bench/wasm3-codec.c):
+// Codec loops for the codec benchmark (bench/codec.ts, bench/wasm/wasm3-codec.c):
 // each export repeats encode + parse + decode of one packet kind n times
 // inside the module, so what is timed is the firmware's own code path
 // (encode into the TX buffer, the resumable parser copying into the RX
 // buffer, the decoder's checks), not the JS/wasm boundary.
-// Built by bench/codec.ts with the release target's flags.
-import * as E from "../assembly/mqtt/codec/encode";
-import * as D from "../assembly/mqtt/codec/decode";
-import { Parser } from "../assembly/mqtt/codec/parser";
-import * as T from "../assembly/mqtt/codec/constants";
+// AssemblyScript (not in tsconfig: the host typecheck skips bench/wasm/).
+import * as E from "../../assembly/mqtt/codec/encode";
+import * as D from "../../assembly/mqtt/codec/decode";
+import { Parser } from "../../assembly/mqtt/codec/parser";
+import * as T from "../../assembly/mqtt/codec/constants";
 
 const BUF: i32 = 4352; // a 4 KiB payload with its headers; three of these fit the 16 KiB low-memory limit
 const out: usize = memory.data(BUF, 16);
