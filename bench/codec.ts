@@ -15,9 +15,10 @@ const NATIVE = `${ROOT}/build/bench-wasm3-codec`;
 const TOPIC = 'atmqtt/bench/';
 
 function buildModule(): void {
-  execFileSync('npx', ['asc', 'bench/wasm/codec-loop.ts', '-O3', '--converge', '--noAssert', '--runtime', 'stub', '--use', 'abort=',
-    '--disable', 'bulk-memory', '--disable', 'reference-types', '--initialMemory', '1', '--maximumMemory', '1',
-    '--outFile', 'build/bench-codec.wasm'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  // its own asconfig: the repository's would apply the release target
+  // and overwrite build/atmqtt.wat, which the board tests read
+  execFileSync('npx', ['asc', 'bench/wasm/codec-loop.ts', '--config', 'bench/wasm/asconfig.json', '--target', 'bench'],
+    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /** The native driver, when wasm3's objects are there (npm run build:native); null and why otherwise. */

@@ -10,12 +10,18 @@ import type { BenchOptions } from './options.ts';
 import { codec } from './codec.ts';
 import { goodput } from './goodput.ts';
 import { deadlink } from './deadlink.ts';
+import { connack } from './connack.ts';
+import { footprint } from './footprint.ts';
+import { chip } from './chip.ts';
 
 type Runner = (o: BenchOptions) => Promise<Section>;
 const SECTIONS: [string, Runner][] = [
   ['codec', codec],
   ['goodput', goodput],
   ['deadlink', deadlink],
+  ['connack', connack],
+  ['chip', chip],
+  ['footprint', footprint],
 ];
 
 function cpuModel(): string {
