@@ -65,6 +65,7 @@ export function startDevice(kind: ModemKind, config: Config, modemOpts: Partial<
   const modem = createModem({
     kind, baud: 115200, lateReady: 0, notice: () => {}, ...(clock ? { now: clock.now, timers: clock } : {}), ...modemOpts,
     log: (dir, bytes) => {
+      modemOpts.log?.(dir, bytes); // a trace of the caller's, besides the counts
       const s = Buffer.from(bytes).toString('latin1');
       if (dir === 'dev->mdm') {
         counts.up += bytes.length;

@@ -45,6 +45,7 @@ const started = new Date().toISOString();
 console.log(`# atmqtt benchmarks${opts.quick ? ' (--quick)' : ''}\n\n${started}; ${machine}; Node ${process.version}\n`);
 const out: Section[] = [];
 let crashed = false;
+const tAll = performance.now();
 for (const [name, run] of SECTIONS) {
   if (only && !only.has(name)) continue;
   const t0 = performance.now();
@@ -59,5 +60,6 @@ for (const [name, run] of SECTIONS) {
     console.error(`bench section ${name} crashed:`, e);
   }
 }
+console.log(`(all: ${((performance.now() - tAll) / 1000).toFixed(1)} s wall)`);
 if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ started, machine, quick: opts.quick, sections: out }, null, 2) + '\n');
 process.exit(crashed ? 1 : 0);
