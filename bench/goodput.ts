@@ -35,7 +35,7 @@ interface Result {
 let seq = 0;
 
 async function measure(dev: BenchDevice, peer: mqtt.MqttClient, c: Case, mode: Mode, warmMs: number, windowMs: number): Promise<Result> {
-  const topic = `${TOPIC}/${seq++ % 10}${seq % 10}`;
+  const topic = `${TOPIC}/${String(seq++ % 100).padStart(2, '0')}`;
   const arrivals: number[] = [];
   const onMsg = (t: string, p: Buffer): void => { if (t === topic) arrivals.push(performance.now(), p.length); };
   peer.on('message', onMsg);
