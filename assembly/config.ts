@@ -17,7 +17,7 @@ export const OUTBOX_BYTES: i32 = SMALL ? 384 : 4096;
 /** Records in the outbox (queued + in flight). */
 export const OUTBOX_SLOTS: i32 = SMALL ? 8 : 24;
 /** Packets sent and not yet acknowledged, at most. */
-export const MAX_INFLIGHT: i32 = SMALL ? 4 : 8;
+export const MAX_INFLIGHT: i32 = SMALL ? 4 : 16;
 /** Inbound QoS 2 packet ids remembered between PUBREC and PUBREL. MQTT
  * 3.1.1 lets the broker send as many as it likes (Mosquitto's default
  * max_inflight_messages is 20, so the small profile keeps 20); past this the
@@ -46,7 +46,7 @@ export const WS_MAX_FRAME: i32 = 1 << 20;
 export const AT_LINE_BYTES: i32 = SMALL ? 48 : 96;
 export const AT_CMD_BYTES: i32 = SMALL ? 128 : 160;
 export const LINK_RX_BYTES: i32 = SMALL ? 128 : 512;
-export const LINK_TX_BYTES: i32 = SMALL ? 96 : 512;
+export const LINK_TX_BYTES: i32 = SMALL ? 96 : 1536;
 /** How often the modem is asked for data when no notification came. */
 export const AT_POLL_MS: u32 = 1000;
 /** GPIO pins the modem's PWRKEY and RESET are wired to. */
