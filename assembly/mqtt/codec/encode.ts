@@ -3,6 +3,7 @@
 import { OK, E_BUFFER_TOO_SHORT, E_BAD_QOS, E_BAD_ARGUMENT, E_MALFORMED, E_PACKET_TOO_LARGE } from "../../errors";
 import * as T from "./constants";
 import { checkTopicName, checkTopicFilter, validUtf8 } from "./utf8";
+import { Options } from "../options";
 
 /** Bytes the remaining-length field takes for v. */
 export function varintSize(v: i32): i32 {
@@ -44,53 +45,51 @@ function header(out: usize, cap: i32, first: u8, rem: i32): i32 {
 }
 
 /**
- * CONNECT. Absent fields have a negative length: user, password (which
- * needs a user, 3.1.2.9) and will (willTopicLen < 0).
+ * CONNECT from the options record. Absent fields have a negative length:
+ * user, password (which needs a user, 3.1.2.9) and will (willTopicLen < 0).
  */
-export function encodeConnect(
-  out: usize, cap: i32,
-  clientId: usize, clientIdLen: i32, clean: bool, keepAlive: i32,
-  user: usize, userLen: i32, pass: usize, passLen: i32,
-  willTopic: usize, willTopicLen: i32, willPayload: usize, willPayloadLen: i32,
-  willQos: i32, willRetain: bool
-): i32 {
-  if (keepAlive < 0 || keepAlive > 65535 || clientIdLen < 0 || clientIdLen > 65535) return E_BAD_ARGUMENT;
-  if (clientIdLen == 0 && !clean) return E_BAD_ARGUMENT; // 3.1.3.1
-  if (!validUtf8(clientId, clientIdLen)) return E_BAD_ARGUMENT;
-  let flags: u8 = clean ? 0x02 : 0;
-  let rem = 10 + 2 + clientIdLen;
-  if (willTopicLen >= 0) {
-    if (willQos < 0 || willQos > 2) return E_BAD_QOS;
-    if (checkTopicName(willTopic, willTopicLen) != OK) return E_BAD_ARGUMENT;
-    if (willPayloadLen < 0 || willPayloadLen > 65535) return E_BAD_ARGUMENT;
-    flags |= 0x04 | <u8>(willQos << 3) | (willRetain ? 0x20 : 0);
-    rem += 4 + willTopicLen + willPayloadLen;
+export function encodeConnect(out: usize, cap: i32, o: Options): i32 {
+  const idLen = o.clientIdLen;
+  const wtLen = o.willTopicLen;
+  const uLen = o.userLen;
+  const pLen = o.passLen;
+  if (o.keepAlive < 0 || o.keepAlive > 65535 || idLen < 0 || idLen > 65535) return E_BAD_ARGUMENT;
+  if (idLen == 0 && !o.clean) return E_BAD_ARGUMENT; // 3.1.3.1
+  if (!validUtf8(o.clientId, idLen)) return E_BAD_ARGUMENT;
+  let flags: u8 = o.clean ? 0x02 : 0;
+  let rem = 10 + 2 + idLen;
+  if (wtLen >= 0) {
+    if (o.willQos < 0 || o.willQos > 2) return E_BAD_QOS;
+    if (checkTopicName(o.willTopic, wtLen) != OK) return E_BAD_ARGUMENT;
+    if (o.willPayloadLen < 0 || o.willPayloadLen > 65535) return E_BAD_ARGUMENT;
+    flags |= 0x04 | <u8>(o.willQos << 3) | (o.willRetain ? 0x20 : 0);
+    rem += 4 + wtLen + o.willPayloadLen;
   }
-  if (userLen >= 0) {
-    if (userLen > 65535 || !validUtf8(user, userLen)) return E_BAD_ARGUMENT;
+  if (uLen >= 0) {
+    if (uLen > 65535 || !validUtf8(o.user, uLen)) return E_BAD_ARGUMENT;
     flags |= 0x80;
-    rem += 2 + userLen;
+    rem += 2 + uLen;
   }
-  if (passLen >= 0) {
-    if (userLen < 0 || passLen > 65535) return E_BAD_ARGUMENT;
+  if (pLen >= 0) {
+    if (uLen < 0 || pLen > 65535) return E_BAD_ARGUMENT;
     flags |= 0x40;
-    rem += 2 + passLen;
+    rem += 2 + pLen;
   }
   const h = header(out, cap, T.CONNECT << 4, rem);
   if (h < 0) return h;
   let p = out + h;
   put16(p, 4);
   store<u32>(p + 2, 0x5454514D); // "MQTT"
-  store<u8>(p + 6, 4); // protocol level 3.1.1
+  store<u8>(p + 6, o.version); // protocol level (4: 3.1.1)
   store<u8>(p + 7, flags);
-  put16(p + 8, keepAlive);
-  p = putStr(p + 10, clientId, clientIdLen);
-  if (willTopicLen >= 0) {
-    p = putStr(p, willTopic, willTopicLen);
-    p = putStr(p, willPayload, willPayloadLen);
+  put16(p + 8, o.keepAlive);
+  p = putStr(p + 10, o.clientId, idLen);
+  if (wtLen >= 0) {
+    p = putStr(p, o.willTopic, wtLen);
+    p = putStr(p, o.willPayload, o.willPayloadLen);
   }
-  if (userLen >= 0) p = putStr(p, user, userLen);
-  if (passLen >= 0) p = putStr(p, pass, passLen);
+  if (uLen >= 0) p = putStr(p, o.user, uLen);
+  if (pLen >= 0) p = putStr(p, o.pass, pLen);
   return <i32>(p - out);
 }
 
