@@ -59,6 +59,8 @@ let st: i32 = ST_IDLE;
 let since: u32 = 0; // when the current state began
 let retryAt: u32 = 0;
 let backoff: u32 = C.BACKOFF_MIN_MS;
+/** The backoff's ceiling: BACKOFF_REFUSED_MAX_MS once the credentials were refused. */
+let backoffMax: u32 = C.BACKOFF_MAX_MS;
 let lastRx: u32 = 0;
 let lastTx: u32 = 0;
 let pingSentAt: u32 = 0;
@@ -87,6 +89,7 @@ function error(code: i32, detail: i32): void {
 export function start(): void {
   if (st != ST_IDLE) return;
   backoff = C.BACKOFF_MIN_MS;
+  backoffMax = C.BACKOFF_MAX_MS;
   retryAt = millis();
   st = ST_BACKOFF;
 }
@@ -138,7 +141,7 @@ function drop(code: i32): void {
   }
   st = ST_BACKOFF;
   let wait = backoff;
-  if (backoff < C.BACKOFF_MAX_MS) backoff = min(backoff << 1, C.BACKOFF_MAX_MS);
+  backoff = min(backoff << 1, backoffMax);
   // jitter: up to a quarter of the wait, so a fleet does not reconnect in
   // step (drawn into the packet record: nothing decoded is needed now)
   const r = changetype<usize>(pk);
@@ -385,7 +388,11 @@ function onPacket(now: u32): void {
   const id = pk.packetId;
   if (st == ST_CONNACK) {
     if (type != T.CONNACK) abort(E.E_UNEXPECTED, type);
-    else if (pk.returnCode != 0) abort(E.E_REFUSED, pk.returnCode);
+    else if (pk.returnCode != 0) {
+      // bad user name or password, not authorized: retried, but seldom
+      if (pk.returnCode == 4 || pk.returnCode == 5) backoffMax = C.BACKOFF_REFUSED_MAX_MS;
+      abort(E.E_REFUSED, pk.returnCode);
+    }
     else connack(pk.sessionPresent);
     return;
   }
@@ -435,6 +442,7 @@ function onPacket(now: u32): void {
 function connack(present: bool): void {
   st = ST_CONNECTED;
   backoff = C.BACKOFF_MIN_MS;
+  backoffMax = C.BACKOFF_MAX_MS;
   if (connectedOnce) stats.bump(stats.RECONNECTS);
   connectedOnce = true;
   logStart(ascii("mqtt: connected, session present "));

@@ -178,6 +178,29 @@ describe("session: CONNECT / CONNACK", () => {
     expect(S.state()).toBe(S.ST_CONNECTED);
   });
 
+  it("refused credentials (CONNACK 5) are retried at most about 20 times an hour, never in a hot loop", () => {
+    bSet(CONNACK_CODE, 5);
+    connect();
+    run(3600 * 1000 - 50, 1000);
+    const n = bOpens();
+    // 1, 2, 4 ... 256 s, then every 300-375 s: 9 + at most 10 more
+    expect(n).toBeGreaterThanOrEqual(12);
+    expect(n).toBeLessThanOrEqual(20);
+    expect(bCountEvent(EV_CONNECTED)).toBe(0);
+  });
+
+  it("a broker that is unavailable (CONNACK 3) keeps the usual 60 s ceiling", () => {
+    bSet(CONNACK_CODE, 3);
+    connect();
+    run(3600 * 1000 - 50, 1000);
+    // 1 ... 32 s, then every 60-75 s
+    expect(bOpens()).toBeGreaterThan(40);
+    // accepted at last: the ceiling is the usual one again for later failures
+    bSet(CONNACK_CODE, 0);
+    run(80 * 1000, 1000);
+    expect(S.state()).toBe(S.ST_CONNECTED);
+  });
+
   it("no CONNACK within the timeout fails the attempt", () => {
     bSet(AUTO_CONNACK, 0);
     connect();
