@@ -12,18 +12,19 @@ export class Options {
   /** Broker host name and WebSocket path (ws:// URLs), in the app's buffers. */
   host: usize;
   path: usize;
-  /** CONNECT's strings: client id, user, password, will topic and payload. */
+  /** CONNECT's strings as (pointer, length) pairs in payload order, which
+   * encodeConnect() walks: client id, will topic (-1: no Last Will), will
+   * payload, user (-1: none), password (-1: none). */
   clientId: usize;
-  user: usize;
-  pass: usize;
-  willTopic: usize;
-  willPayload: usize;
   clientIdLen: i32;
-  userLen: i32;
-  passLen: i32;
-  /** -1: no Last Will. */
+  willTopic: usize;
   willTopicLen: i32;
+  willPayload: usize;
   willPayloadLen: i32;
+  user: usize;
+  userLen: i32;
+  pass: usize;
+  passLen: i32;
   /** Keep alive in seconds (0: none). */
   keepAlive: i32;
   hostLen: i16;

@@ -49,48 +49,41 @@ function header(out: usize, cap: i32, first: u8, rem: i32): i32 {
  * user, password (which needs a user, 3.1.2.9) and will (willTopicLen < 0).
  */
 export function encodeConnect(out: usize, cap: i32, o: Options): i32 {
-  const idLen = o.clientIdLen;
-  const wtLen = o.willTopicLen;
-  const uLen = o.userLen;
-  const pLen = o.passLen;
-  if (o.keepAlive < 0 || o.keepAlive > 65535 || idLen < 0 || idLen > 65535) return E_BAD_ARGUMENT;
-  if (idLen == 0 && !o.clean) return E_BAD_ARGUMENT; // 3.1.3.1
-  if (!validUtf8(o.clientId, idLen)) return E_BAD_ARGUMENT;
-  let flags: u8 = o.clean ? 0x02 : 0;
-  let rem = 10 + 2 + idLen;
-  if (wtLen >= 0) {
-    if (o.willQos < 0 || o.willQos > 2) return E_BAD_QOS;
-    if (checkTopicName(o.willTopic, wtLen) != OK) return E_BAD_ARGUMENT;
-    if (o.willPayloadLen < 0 || o.willPayloadLen > 65535) return E_BAD_ARGUMENT;
-    flags |= 0x04 | <u8>(o.willQos << 3) | (o.willRetain ? 0x20 : 0);
-    rem += 4 + wtLen + o.willPayloadLen;
+  if (o.keepAlive < 0 || o.keepAlive > 65535) return E_BAD_ARGUMENT;
+  const will = o.willTopicLen >= 0;
+  const user = o.userLen >= 0;
+  if (will && o.willQos > 2) return E_BAD_QOS;
+  if (o.passLen >= 0 && !user) return E_BAD_ARGUMENT; // 3.1.2-22
+  let flags: u8 = (o.clean ? 0x02 : 0) | (user ? 0x80 : 0) | (o.passLen >= 0 ? 0x40 : 0);
+  if (will) flags |= 0x04 | <u8>(o.willQos << 3) | (o.willRetain ? 0x20 : 0);
+  // the payload's strings, (pointer, length) pairs from clientId on
+  const f = changetype<usize>(o) + offsetof<Options>("clientId");
+  let rem = 10;
+  for (let k = 0; k < 5; k++) {
+    const p = load<usize>(f + (k << 3));
+    const n = load<i32>(f + (k << 3), sizeof<usize>());
+    if (k > 0 && (k < 3 ? !will : n < 0)) continue;
+    if (n < 0 || n > 65535) return E_BAD_ARGUMENT;
+    if ((k == 0 || k == 3) && !validUtf8(p, n)) return E_BAD_ARGUMENT;
+    if (k == 1 && checkTopicName(p, n) != OK) return E_BAD_ARGUMENT;
+    rem += 2 + n;
   }
-  if (uLen >= 0) {
-    if (uLen > 65535 || !validUtf8(o.user, uLen)) return E_BAD_ARGUMENT;
-    flags |= 0x80;
-    rem += 2 + uLen;
-  }
-  if (pLen >= 0) {
-    if (uLen < 0 || pLen > 65535) return E_BAD_ARGUMENT;
-    flags |= 0x40;
-    rem += 2 + pLen;
-  }
+  if (o.clientIdLen == 0 && !o.clean) return E_BAD_ARGUMENT; // 3.1.3.1
   const h = header(out, cap, T.CONNECT << 4, rem);
   if (h < 0) return h;
-  let p = out + h;
-  put16(p, 4);
-  store<u32>(p + 2, 0x5454514D); // "MQTT"
-  store<u8>(p + 6, o.version); // protocol level (4: 3.1.1)
-  store<u8>(p + 7, flags);
-  put16(p + 8, o.keepAlive);
-  p = putStr(p + 10, o.clientId, idLen);
-  if (wtLen >= 0) {
-    p = putStr(p, o.willTopic, wtLen);
-    p = putStr(p, o.willPayload, o.willPayloadLen);
+  let q = out + h;
+  put16(q, 4);
+  store<u32>(q + 2, 0x5454514D); // "MQTT"
+  store<u8>(q + 6, o.version); // protocol level (4: 3.1.1)
+  store<u8>(q + 7, flags);
+  put16(q + 8, o.keepAlive);
+  q += 10;
+  for (let k = 0; k < 5; k++) {
+    const n = load<i32>(f + (k << 3), sizeof<usize>());
+    if (k > 0 && (k < 3 ? !will : n < 0)) continue;
+    q = putStr(q, load<usize>(f + (k << 3)), n);
   }
-  if (uLen >= 0) p = putStr(p, o.user, uLen);
-  if (pLen >= 0) p = putStr(p, o.pass, pLen);
-  return <i32>(p - out);
+  return <i32>(q - out);
 }
 
 export function encodeConnack(out: usize, cap: i32, sessionPresent: bool, rc: i32): i32 {
@@ -124,7 +117,8 @@ export function encodePublish(
 
 /** PUBACK, PUBREC, PUBREL, PUBCOMP and UNSUBACK: type + packet id. */
 export function encodeAck(out: usize, cap: i32, type: u8, packetId: i32): i32 {
-  if (type != T.PUBACK && type != T.PUBREC && type != T.PUBREL && type != T.PUBCOMP && type != T.UNSUBACK) return E_BAD_ARGUMENT;
+  // PUBACK 4, PUBREC 5, PUBREL 6, PUBCOMP 7, UNSUBACK 11, as a bit set
+  if (type > 15 || ((0x08F0 >> type) & 1) == 0) return E_BAD_ARGUMENT;
   if (packetId < 1 || packetId > 65535) return E_BAD_ARGUMENT;
   const h = header(out, cap, (type << 4) | T.requiredFlags(type), 2);
   if (h < 0) return h;
@@ -134,7 +128,7 @@ export function encodeAck(out: usize, cap: i32, type: u8, packetId: i32): i32 {
 
 /** PINGREQ, PINGRESP and DISCONNECT. */
 export function encodeEmpty(out: usize, cap: i32, type: u8): i32 {
-  if (type != T.PINGREQ && type != T.PINGRESP && type != T.DISCONNECT) return E_BAD_ARGUMENT;
+  if (type < T.PINGREQ || type > T.DISCONNECT) return E_BAD_ARGUMENT; // 12, 13, 14
   const h = header(out, cap, type << 4, 0);
   return h < 0 ? h : 2;
 }
