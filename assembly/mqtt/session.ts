@@ -8,16 +8,17 @@ import * as C from "../config";
 import * as E from "../errors";
 import * as T from "./codec/constants";
 import { decodeFromServer, pk, Packet } from "./codec/decode";
-import { encodeConnect, encodePublish, encodeAck, encodeEmpty, encodeSubscribe, encodeUnsubscribe, checkFilterList, varintSize } from "./codec/encode";
+import { encodeConnect, encodePublish, encodeSubscribe, encodeUnsubscribe, checkFilterList, varintSize } from "./codec/encode";
 import { checkTopicName } from "./codec/utf8";
 import { Parser } from "./codec/parser";
 import * as ob from "./outbox";
 import * as q2 from "./inbound";
 import * as router from "./router";
 import * as qos from "./qos";
+import { txFree, txPending, txReset, txStart, txCommit, txPut, txAck, txEmpty, txWrite } from "./tx";
 import { opts } from "./options";
 import { LINK_UP, LINK_DOWN } from "../link/link";
-import { transportPoll, transportSleep, transportPendingOut, transportOpen, transportState, transportRead, transportWrite, transportClose, transportError, transportErrorDetail } from "../transport";
+import { transportPoll, transportSleep, transportPendingOut, transportOpen, transportState, transportRead, transportClose, transportError, transportErrorDetail } from "../transport";
 import { millis, randomFill } from "../host/abi";
 import { emit, EV_CONNECTED, EV_DISCONNECTED, EV_SUBSCRIBED, EV_UNSUBSCRIBED, EV_PUBLISHED, EV_ERROR } from "../host/events";
 import { logStart, logStr, logInt, logEnd, LOG_WARN, LOG_INFO } from "../host/log";
@@ -34,16 +35,8 @@ export const ST_CLOSING = 5;
 /** The configuration, set once by the app before start() (options.ts). */
 export { opts } from "./options";
 
-// ---- buffers: TX and RX apart, so a handler may publish ----
-const tx: usize = memory.data(C.MAX_PACKET);
+// ---- RX (TX is tx.ts: apart, so a handler may publish) ----
 const rx: usize = memory.data(C.MAX_PACKET);
-let txHead: i32 = 0;
-let txLen: i32 = 0;
-/** Bytes of the packet at txHead still to write: each write carries one
- * packet at most, so a WebSocket link frames one packet per frame, as
- * mqtt.js, Paho and esp-mqtt do (some brokers' WebSocket front ends read
- * one packet per frame, though [MQTT-6.0.0-2] allows more). */
-let txPkt: i32 = 0;
 // The bytes of a packet too large for RX are read into the decoded-packet
 // record and dropped: a skipped packet is never decoded, so the two never
 // meet, and the record costs no RAM of its own.
@@ -97,8 +90,7 @@ export function start(): void {
 /** Graceful end: DISCONNECT, close, stay idle until start(). */
 export function stop(): void {
   if (st == ST_CONNECTED) {
-    const r = encodeEmpty(tx + txLen, C.MAX_PACKET - txLen, T.DISCONNECT);
-    if (r > 0) txLen += r;
+    txEmpty(T.DISCONNECT);
     st = ST_CLOSING;
     since = millis();
   } else {
@@ -130,7 +122,7 @@ function abort(code: i32, detail: i32): void {
 function drop(code: i32): void {
   transportClose();
   const was = st;
-  txHead = txLen = txPkt = 0;
+  txReset();
   pingOut = false;
   parser.reset();
   if (was == ST_CLOSING) {
@@ -159,56 +151,11 @@ function drop(code: i32): void {
 
 // ---------------------------------------------------------------- transmit
 
-function txFree(): i32 { return C.MAX_PACKET - txLen; }
-
-/** Moves the bytes not yet written to the front of TX. */
-function txCompact(): void {
-  if (txHead == 0) return;
-  memory.copy(tx, tx + txHead, txLen - txHead);
-  txLen -= txHead;
-  txHead = 0;
-}
-
-/** Appends bytes to TX when they fit. */
-function txPut(p: usize, n: i32): bool {
-  if (txLen + n > C.MAX_PACKET) txCompact();
-  if (txLen + n > C.MAX_PACKET) return false;
-  memory.copy(tx + txLen, p, n);
-  txLen += n;
-  return true;
-}
-
-/** Encodes a 4-byte ack straight into TX (room is checked before reading). */
-function txAck(type: u8, id: i32): void {
-  txCompact();
-  const r = encodeAck(tx + txLen, txFree(), type, id);
-  if (r > 0) txLen += r;
-}
-
 /** Writes what the link takes; false if the link failed. */
 function flush(now: u32): bool {
-  while (txHead < txLen) {
-    if (txPkt == 0) {
-      // the whole packet: its fixed header, then the remaining length it gives
-      let i = 1;
-      let rem = 0;
-      let b: i32 = 0x80;
-      while ((b & 0x80) != 0 && i < 5 && txHead + i < txLen) {
-        b = load<u8>(tx + txHead + i);
-        rem |= (b & 0x7F) << (7 * (i - 1));
-        i++;
-      }
-      txPkt = min(i + rem, txLen - txHead);
-    }
-    const w = transportWrite(tx + txHead, txPkt);
-    if (w < 0) { linkFailed(E.E_LINK_WRITE); return false; }
-    if (w == 0) break;
-    txHead += w;
-    txPkt -= w;
-    stats.add(stats.BYTES_OUT, w);
-    lastTx = now;
-  }
-  if (txHead == txLen) txHead = txLen = 0;
+  const w = txWrite();
+  if (w < 0) { linkFailed(E.E_LINK_WRITE); return false; }
+  if (w > 0) lastTx = now;
   return true;
 }
 
@@ -328,15 +275,14 @@ export function unsubscribe(list: usize, n: i32): i32 {
 // ---------------------------------------------------------------- connect
 
 function sendConnect(now: u32): bool {
-  const r = encodeConnect(tx, C.MAX_PACKET, opts);
+  const r = encodeConnect(txStart(), C.MAX_PACKET, opts);
   if (r < 0) {
     error(E.E_CONFIG, r);
     st = ST_IDLE;
     transportClose();
     return false;
   }
-  txHead = txPkt = 0;
-  txLen = r;
+  txCommit(r);
   return true;
 }
 
@@ -611,12 +557,12 @@ function step(): u32 {
     }
     case ST_CLOSING: {
       // idle once the DISCONNECT has left, also from a modem's queue
-      if ((txLen == 0 && transportPendingOut() == 0) || since_(since, now) > 2000) {
+      if ((txPending() == 0 && transportPendingOut() == 0) || since_(since, now) > 2000) {
         transportClose();
         st = ST_IDLE;
         emit(EV_DISCONNECTED, 0, 0, 0, 0);
       }
-      return txLen == 0 ? C.MAX_SLEEP_MS : 5;
+      return txPending() == 0 ? C.MAX_SLEEP_MS : 5;
     }
     case ST_CONNECTED: {
       if (transportState() != LINK_DOWN) return keepAlive(now);
@@ -633,7 +579,7 @@ function step(): u32 {
  * the link dead: at most one keep alive after the last byte received.
  */
 function keepAlive(now: u32): u32 {
-  if (opts.keepAlive == 0) return txLen > 0 ? 5 : C.MAX_SLEEP_MS;
+  if (opts.keepAlive == 0) return txPending() > 0 ? 5 : C.MAX_SLEEP_MS;
   const ka = <u32>opts.keepAlive * 1000;
   const half = ka >> 1;
   if (pingOut) {
@@ -642,14 +588,13 @@ function keepAlive(now: u32): u32 {
       return 0;
     }
   } else if (since_(lastRx, now) >= half || since_(lastTx, now) >= ka - (ka >> 2)) {
-    if (txFree() >= 2) {
-      txLen += encodeEmpty(tx + txLen, txFree(), T.PINGREQ);
+    if (txEmpty(T.PINGREQ)) {
       pingOut = true;
       pingSentAt = now;
       if (!flush(now)) return 0;
     }
   }
-  if (txLen > 0) return 5;
+  if (txPending() > 0) return 5;
   // sleep until the next keep-alive deadline
   let wake: u32 = pingOut ? half - since_(pingSentAt, now) : half - min(half, since_(lastRx, now));
   return min(max(wake, 1), C.MAX_SLEEP_MS);
