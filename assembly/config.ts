@@ -84,6 +84,9 @@ export const CONNACK_TIMEOUT_MS: u32 = 10000;
 /** First reconnect delay; doubles on each failure up to the maximum. */
 export const BACKOFF_MIN_MS: u32 = 1000;
 export const BACKOFF_MAX_MS: u32 = 60000;
+/** The ceiling after the broker refused the credentials (CONNACK 4 or 5):
+ * they will not mend themselves, so at most about 20 attempts an hour. */
+export const BACKOFF_REFUSED_MAX_MS: u32 = 300000;
 /** Longest log line; longer ones are cut. */
 export const LOG_BYTES: i32 = SMALL ? 48 : 120;
 /** The longest the firmware tells the host to sleep. */

@@ -6,7 +6,7 @@ import * as E from "../errors";
 import { configRead, randomFill } from "../host/abi";
 import { parseUint, putAscii, equalsAscii } from "../mem/bytes";
 import { logStart, logStr, logBytes, logEnd, LOG_ERROR, LOG_WARN } from "../host/log";
-import * as S from "../mqtt/session";
+import { opts, MQTT_3_1_1 } from "../mqtt/options";
 import { transportUseWebSocket } from "../transport";
 import { linkSelect, KIND_SOCKET, KIND_SIM800, KIND_SIM900, KIND_ESP_AT } from "../link/link";
 import * as modemCfg from "../link/modemcfg";
@@ -63,7 +63,6 @@ const user: usize = memory.data(C.CFG_USER_BYTES);
 const pass: usize = memory.data(C.CFG_PASS_BYTES);
 const willTopic: usize = memory.data(C.CFG_WILL_TOPIC_BYTES);
 const willPayload: usize = memory.data(C.CFG_WILL_PAYLOAD_BYTES);
-const small: usize = memory.data(16);
 const apn: usize = memory.data(C.CFG_APN_BYTES);
 const apnUser: usize = memory.data(C.CFG_APN_BYTES);
 const apnPass: usize = memory.data(C.CFG_APN_BYTES);
@@ -72,6 +71,9 @@ const wifiPass: usize = memory.data(C.CFG_WIFI_PASS_BYTES);
 
 export let telemetryS: i32 = 0;
 export const telemetryTopic: usize = memory.data(C.CFG_TELEMETRY_TOPIC_BYTES);
+/** Scratch for numbers and the link name while the configuration is read:
+ * the telemetry topic's buffer, which is read last (saves 16 bytes of RAM). */
+const small: usize = telemetryTopic;
 export let telemetryTopicLen: i32 = 0;
 /** Length of the telemetry topic's parent, with its '/': the app's other topics hang there. */
 export let appBaseLen: i32 = 0;
@@ -104,14 +106,14 @@ function parseUrl(n: i32): i32 {
   while (i + 2 < n && !(load<u8>(url + i) == 0x3A && load<u8>(url + i + 1) == 0x2F && load<u8>(url + i + 2) == 0x2F)) i++;
   if (i + 2 >= n) return bad(ascii("url"));
   let port = 1883;
-  S.secure = false;
+  opts.secure = false;
   if (equalsAscii(url, i, ascii("mqtts"))) {
     port = 8883;
-    S.secure = true;
+    opts.secure = true;
   } else if (equalsAscii(url, i, ascii("ws")) || equalsAscii(url, i, ascii("wss"))) {
     // the small profile has no WebSocket layer: say so once, at start-up
     if (C.SMALL) return bad(ascii("url: no ws in small"));
-    S.secure = i == 3;
+    opts.secure = i == 3;
     port = i == 3 ? 443 : 80;
     transportUseWebSocket(true);
   } else if (!equalsAscii(url, i, ascii("mqtt"))) {
@@ -124,8 +126,8 @@ function parseUrl(n: i32): i32 {
   let e = h;
   while (e < n && load<u8>(url + e) != 0x3A && load<u8>(url + e) != 0x2F) e++;
   if (e == h) return bad(ascii("broker host"));
-  S.host = url + h;
-  S.hostLen = e - h;
+  opts.host = url + h;
+  opts.hostLen = <i16>(e - h);
   if (e < n && load<u8>(url + e) == 0x3A) {
     let pe = e + 1;
     while (pe < n && load<u8>(url + pe) != 0x2F) pe++;
@@ -133,9 +135,9 @@ function parseUrl(n: i32): i32 {
     if (port < 1 || port > 65535) return bad(ascii("broker port"));
     e = pe;
   }
-  S.port = port;
-  S.path = url + e;
-  S.pathLen = n - e;
+  opts.port = <u16>port;
+  opts.path = url + e;
+  opts.pathLen = <i16>(n - e);
   return E.OK;
 }
 
@@ -189,7 +191,7 @@ function loadLink(): i32 {
   const insecure = readInt(KEY_INSECURE, 0);
   if (ca < 0 || ca > 255 || insecure < 0 || insecure > 1) return bad(ascii("ca/insecure"));
   modemCfg.tls = 0;
-  if (S.secure) {
+  if (opts.secure) {
     if (kind == KIND_SIM900) return bad(ascii("tls: sim900"));
     if (insecure == 1) {
       logStart(ascii("config: insecure: no cert check"));
@@ -219,35 +221,36 @@ export function loadConfig(): i32 {
     }
     idn += 8;
   }
-  S.clientId = id;
-  S.clientIdLen = idn;
+  opts.clientId = id;
+  opts.clientIdLen = idn;
 
-  S.user = user;
-  S.userLen = readStr(KEY_USERNAME, user, C.CFG_USER_BYTES);
-  S.pass = pass;
-  S.passLen = readStr(KEY_PASSWORD, pass, C.CFG_PASS_BYTES);
-  if (S.userLen == -2 || S.passLen == -2) return bad(ascii("user/password"));
-  if (S.passLen >= 0 && S.userLen < 0) return bad(ascii("password w/o user"));
+  opts.user = user;
+  opts.userLen = readStr(KEY_USERNAME, user, C.CFG_USER_BYTES);
+  opts.pass = pass;
+  opts.passLen = readStr(KEY_PASSWORD, pass, C.CFG_PASS_BYTES);
+  if (opts.userLen == -2 || opts.passLen == -2) return bad(ascii("user/password"));
+  if (opts.passLen >= 0 && opts.userLen < 0) return bad(ascii("password w/o user"));
 
   const ka = readInt(KEY_KEEPALIVE, C.KEEPALIVE_S);
   if (ka < 0 || ka > 65535) return bad(ascii("keepalive"));
-  S.keepAliveS = ka;
+  opts.keepAlive = ka;
   const clean = readInt(KEY_CLEAN, 1);
   if (clean < 0 || clean > 1) return bad(ascii("clean"));
-  S.cleanSession = clean == 1;
+  opts.clean = clean == 1;
+  opts.version = MQTT_3_1_1;
 
-  S.willTopic = willTopic;
-  S.willTopicLen = readStr(KEY_WILL_TOPIC, willTopic, C.CFG_WILL_TOPIC_BYTES);
-  S.willPayload = willPayload;
+  opts.willTopic = willTopic;
+  opts.willTopicLen = readStr(KEY_WILL_TOPIC, willTopic, C.CFG_WILL_TOPIC_BYTES);
+  opts.willPayload = willPayload;
   const wp = readStr(KEY_WILL_PAYLOAD, willPayload, C.CFG_WILL_PAYLOAD_BYTES);
-  if (S.willTopicLen == -2 || wp == -2) return bad(ascii("will"));
-  S.willPayloadLen = max(wp, 0);
+  if (opts.willTopicLen == -2 || wp == -2) return bad(ascii("will"));
+  opts.willPayloadLen = max(wp, 0);
   const wq = readInt(KEY_WILL_QOS, 0);
   if (wq < 0 || wq > 2) return bad(ascii("will QoS"));
-  S.willQos = wq;
+  opts.willQos = <u8>wq;
   const wr = readInt(KEY_WILL_RETAIN, 0);
   if (wr < 0 || wr > 1) return bad(ascii("will retain"));
-  S.willRetain = wr == 1;
+  opts.willRetain = wr == 1;
 
   const lr = loadLink();
   if (lr != E.OK) return lr;
@@ -258,7 +261,7 @@ export function loadConfig(): i32 {
   if (telemetryTopicLen == -2) return bad(ascii("telemetry topic"));
   if (telemetryTopicLen < 0) {
     let n = putAscii(telemetryTopic, ascii("atmqtt/"));
-    const k = min(S.clientIdLen, C.CFG_TELEMETRY_TOPIC_BYTES - 17);
+    const k = min(opts.clientIdLen, C.CFG_TELEMETRY_TOPIC_BYTES - 17);
     memory.copy(telemetryTopic + n, id, k);
     n += k;
     n += putAscii(telemetryTopic + n, ascii("/telemetry"));
@@ -266,15 +269,15 @@ export function loadConfig(): i32 {
   }
   appBaseLen = telemetryTopicLen;
   while (appBaseLen > 0 && load<u8>(telemetryTopic + appBaseLen - 1) != 0x2F) appBaseLen--;
-  if (telemetryS > 0 && S.willTopicLen < 0) {
+  if (telemetryS > 0 && opts.willTopicLen < 0) {
     // the app's status: retained `offline` from the broker when the device is lost
     let n = appBaseLen;
     memory.copy(willTopic, telemetryTopic, n);
     n += putAscii(willTopic + n, ascii("status"));
-    S.willTopicLen = n;
-    S.willPayloadLen = putAscii(willPayload, ascii("offline"));
-    S.willQos = 1;
-    S.willRetain = true;
+    opts.willTopicLen = n;
+    opts.willPayloadLen = putAscii(willPayload, ascii("offline"));
+    opts.willQos = 1;
+    opts.willRetain = true;
   }
   return E.OK;
 }

@@ -1,4 +1,6 @@
-// Event kinds the firmware reports through host.event(kind, a, b, ptr, len).
+// Event kinds the firmware reports through host.event(kind, a, b, ptr, len),
+// and the hook that shows the same events to an app inside the module.
+import { hostEvent } from "./abi";
 
 /** a = session present (0/1). */
 export const EV_CONNECTED = 1;
@@ -12,3 +14,17 @@ export const EV_UNSUBSCRIBED = 4;
 export const EV_PUBLISHED = 5;
 /** a = error code, b = detail (CONNACK return code, packet type...); ptr/len = text. */
 export const EV_ERROR = 6;
+
+/** An app's event hook: the same five values the host gets. */
+export type EventHook = (kind: i32, a: i32, b: i32, ptr: usize, len: i32) => void;
+
+let hook: usize = 0;
+
+/** Lets an app inside the module see every event (one hook; 0 removes it). */
+export function onEvent(h: EventHook | null): void { hook = changetype<usize>(h); }
+
+/** Reports an event to the app's hook, then to the host. */
+export function emit(kind: i32, a: i32, b: i32, ptr: usize, len: i32): void {
+  if (hook != 0) changetype<EventHook>(hook)(kind, a, b, ptr, len);
+  hostEvent(kind, a, b, ptr, len);
+}

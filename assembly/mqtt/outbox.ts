@@ -3,6 +3,7 @@
 // sent and kept until its acknowledgement; removal compacts the pool (as
 // coreMQTT compacts its state arrays), so order is kept without links.
 import { OUTBOX_BYTES, OUTBOX_SLOTS } from "../config";
+import { PUBLISH } from "./codec/constants";
 
 /** Waiting for the link or for a free in-flight slot. */
 export const QUEUED: u8 = 0;
@@ -15,9 +16,7 @@ export const REL_SENT: u8 = 3;
 
 const pool: usize = memory.data(OUTBOX_BYTES, 4);
 const states: usize = memory.data(OUTBOX_SLOTS);
-const ids: usize = memory.data(OUTBOX_SLOTS * 2, 2);
 const offs: usize = memory.data(OUTBOX_SLOTS * 2, 2);
-const lens: usize = memory.data(OUTBOX_SLOTS * 2, 2);
 let n: i32 = 0;
 let used: i32 = 0;
 
@@ -27,9 +26,26 @@ export function hasRoom(bytes: i32): bool { return n < OUTBOX_SLOTS && bytes <= 
 
 export function state(i: i32): u8 { return load<u8>(states + i); }
 export function setState(i: i32, s: u8): void { store<u8>(states + i, s); }
-export function id(i: i32): i32 { return load<u16>(ids + (i << 1)); }
+/** Packet id of record i, read from its bytes (0 for a QoS 0 PUBLISH):
+ * after the remaining length, past the topic of a PUBLISH. */
+export function id(i: i32): i32 {
+  let p = body(i);
+  const first = load<u8>(ptr(i));
+  if (first >> 4 == PUBLISH) {
+    if ((first & 6) == 0) return 0;
+    p += 2 + ((<i32>load<u8>(p) << 8) | load<u8>(p + 1));
+  }
+  return (<i32>load<u8>(p) << 8) | load<u8>(p + 1);
+}
+/** Where record i's body starts (past its remaining length). */
+export function body(i: i32): usize {
+  let p = ptr(i) + 2;
+  while ((load<u8>(p - 1) & 0x80) != 0) p++;
+  return p;
+}
 export function ptr(i: i32): usize { return pool + load<u16>(offs + (i << 1)); }
-export function len(i: i32): i32 { return load<u16>(lens + (i << 1)); }
+/** Bytes of record i: records lie back to back in the pool, in order. */
+export function len(i: i32): i32 { return (i + 1 < n ? <i32>load<u16>(offs + ((i + 1) << 1)) : used) - load<u16>(offs + (i << 1)); }
 /** Packet type of record i (high nibble of its first byte). */
 export function type(i: i32): u8 { return load<u8>(ptr(i)) >> 4; }
 /** QoS of a PUBLISH record. */
@@ -38,11 +54,9 @@ export function qos(i: i32): i32 { return (load<u8>(ptr(i)) >> 1) & 3; }
 /** Where the next record's bytes go; encode there, then commit(). */
 export function tail(): usize { return pool + used; }
 
-export function commit(bytes: i32, packetId: i32): void {
+export function commit(bytes: i32): void {
   store<u8>(states + n, QUEUED);
-  store<u16>(ids + (n << 1), <u16>packetId);
   store<u16>(offs + (n << 1), <u16>used);
-  store<u16>(lens + (n << 1), <u16>bytes);
   n++;
   used += bytes;
 }
@@ -68,9 +82,7 @@ export function remove(i: i32): void {
   used -= l;
   const rest = n - i - 1;
   memory.copy(states + i, states + i + 1, rest);
-  memory.copy(ids + (i << 1), ids + ((i + 1) << 1), rest << 1);
   memory.copy(offs + (i << 1), offs + ((i + 1) << 1), rest << 1);
-  memory.copy(lens + (i << 1), lens + ((i + 1) << 1), rest << 1);
   n--;
   for (let k = i; k < n; k++) store<u16>(offs + (k << 1), <u16>(load<u16>(offs + (k << 1)) - l));
 }
@@ -90,20 +102,15 @@ export function lastToFront(): void {
   if (n < 2) return;
   const l = len(n - 1);
   const st = state(n - 1);
-  const pid = id(n - 1);
   // rotate the pool right by l bytes, in place
   reverse(pool, pool + used - l);
   reverse(pool + used - l, pool + used);
   reverse(pool, pool + used);
   for (let k = n - 1; k > 0; k--) {
     store<u8>(states + k, load<u8>(states + k - 1));
-    store<u16>(ids + (k << 1), load<u16>(ids + ((k - 1) << 1)));
-    store<u16>(lens + (k << 1), load<u16>(lens + ((k - 1) << 1)));
     store<u16>(offs + (k << 1), <u16>(load<u16>(offs + ((k - 1) << 1)) + l));
   }
   store<u8>(states, st);
-  store<u16>(ids, <u16>pid);
-  store<u16>(lens, <u16>l);
   store<u16>(offs, 0);
 }
 

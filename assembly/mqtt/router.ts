@@ -9,7 +9,8 @@ import { topicMatches } from "./topic";
 export type Handler = (topic: usize, topicLen: i32, payload: usize, payloadLen: i32, flags: i32) => void;
 
 const pool: usize = memory.data(ROUTER_BYTES, 2);
-const handlers: usize = memory.data(ROUTER_SLOTS * 4, 4);
+// handlers as function-table indices: u16 is plenty and halves their RAM
+const handlers: usize = memory.data(ROUTER_SLOTS * 2, 2);
 const offs: usize = memory.data(ROUTER_SLOTS * 2, 2);
 let n: i32 = 0;
 let used: i32 = 0;
@@ -37,7 +38,7 @@ export function add(f: usize, fl: i32, qos: i32, handler: usize): i32 {
   let i = indexOf(f, fl);
   if (i >= 0) {
     store<u8>(off(i) + 2 + fl, <u8>qos);
-    store<usize>(handlers + (i << 2), handler);
+    store<u16>(handlers + (i << 1), <u16>handler);
     return OK;
   }
   if (n >= ROUTER_SLOTS || used + fl + 3 > ROUTER_BYTES) return E_NO_SLOT;
@@ -47,7 +48,7 @@ export function add(f: usize, fl: i32, qos: i32, handler: usize): i32 {
   memory.copy(p + 2, f, fl);
   store<u8>(p + 2 + fl, <u8>qos);
   store<u16>(offs + (n << 1), <u16>used);
-  store<usize>(handlers + (n << 2), handler);
+  store<u16>(handlers + (n << 1), <u16>handler);
   used += fl + 3;
   n++;
   return OK;
@@ -62,7 +63,7 @@ export function remove(f: usize, fl: i32): void {
   used -= l;
   const rest = n - i - 1;
   memory.copy(offs + (i << 1), offs + ((i + 1) << 1), rest << 1);
-  memory.copy(handlers + (i << 2), handlers + ((i + 1) << 2), rest << 2);
+  memory.copy(handlers + (i << 1), handlers + ((i + 1) << 1), rest << 1);
   n--;
   for (let k = i; k < n; k++) store<u16>(offs + (k << 1), <u16>(load<u16>(offs + (k << 1)) - l));
 }
@@ -76,7 +77,7 @@ export function dispatch(t: usize, tl: i32, p: usize, pl: i32, flags: i32): void
   let taken = false;
   for (let i = 0; i < n; i++) {
     if (!topicMatches(off(i) + 2, flen(i), t, tl)) continue;
-    const h = load<usize>(handlers + (i << 2));
+    const h = <usize>load<u16>(handlers + (i << 1));
     if (h == 0) toHost = true;
     else {
       taken = true;

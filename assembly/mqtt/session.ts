@@ -1,21 +1,26 @@
-// The MQTT session as a state machine stepped by poll(): opening the link,
-// CONNECT/CONNACK, keep alive, the outbox flows of QoS 1 and 2, inbound
-// acknowledgements, and reconnect with backoff. Nothing here waits.
+// The MQTT session's lifecycle, a state machine stepped by poll(): opening
+// the link, CONNECT/CONNACK, keep alive, reconnect with backoff, and the
+// packets in between. Its configuration is the options record (options.ts),
+// the QoS flows are the legal moves of qos.ts, and every early end of a
+// connection goes through abort(). Nothing here waits.
 import { ascii } from "../mem/ascii";
 import * as C from "../config";
 import * as E from "../errors";
 import * as T from "./codec/constants";
-import * as D from "./codec/decode";
-import { encodeConnect, encodePublish, encodeAck, encodeEmpty, encodeSubscribe, encodeUnsubscribe, checkFilterList, varintSize } from "./codec/encode";
+import { decodeFromServer, pk, Packet } from "./codec/decode";
+import { encodeConnect, encodePublish, encodeSubscribe, encodeUnsubscribe, checkFilterList, varintSize } from "./codec/encode";
 import { checkTopicName } from "./codec/utf8";
 import { Parser } from "./codec/parser";
 import * as ob from "./outbox";
 import * as q2 from "./inbound";
 import * as router from "./router";
+import * as qos from "./qos";
+import { txFree, txPending, txReset, txStart, txCommit, txPut, txAck, txEmpty, txWrite } from "./tx";
+import { opts } from "./options";
 import { LINK_UP, LINK_DOWN } from "../link/link";
-import { transportPoll, transportSleep, transportPendingOut, transportOpen, transportState, transportRead, transportWrite, transportClose, transportError, transportErrorDetail } from "../transport";
-import { millis, randomFill, hostEvent } from "../host/abi";
-import { EV_CONNECTED, EV_DISCONNECTED, EV_SUBSCRIBED, EV_UNSUBSCRIBED, EV_PUBLISHED, EV_ERROR } from "../host/events";
+import { transportPoll, transportSleep, transportPendingOut, transportOpen, transportState, transportRead, transportClose, transportError, transportErrorDetail } from "../transport";
+import { millis, randomFill } from "../host/abi";
+import { emit, EV_CONNECTED, EV_DISCONNECTED, EV_SUBSCRIBED, EV_UNSUBSCRIBED, EV_PUBLISHED, EV_ERROR } from "../host/events";
 import { logStart, logStr, logInt, logEnd, LOG_WARN, LOG_INFO } from "../host/log";
 import * as stats from "./stats";
 
@@ -27,50 +32,28 @@ export const ST_CONNACK = 3;
 export const ST_CONNECTED = 4;
 export const ST_CLOSING = 5;
 
-// ---- configuration, set once by the app before start() ----
-export let host: usize = 0;
-export let hostLen: i32 = 0;
-export let port: i32 = 1883;
-export let secure: bool = false;
-/** WebSocket path (ws:// URLs). */
-export let path: usize = 0;
-export let pathLen: i32 = 0;
-export let clientId: usize = 0;
-export let clientIdLen: i32 = 0;
-export let user: usize = 0;
-export let userLen: i32 = -1;
-export let pass: usize = 0;
-export let passLen: i32 = -1;
-export let willTopic: usize = 0;
-export let willTopicLen: i32 = -1;
-export let willPayload: usize = 0;
-export let willPayloadLen: i32 = 0;
-export let willQos: i32 = 0;
-export let willRetain: bool = false;
-export let keepAliveS: i32 = C.KEEPALIVE_S;
-export let cleanSession: bool = true;
+/** The configuration, set once by the app before start() (options.ts). */
+export { opts } from "./options";
 
-// ---- buffers: TX and RX apart, so a handler may publish ----
-const tx: usize = memory.data(C.MAX_PACKET);
+// ---- RX (TX is tx.ts: apart, so a handler may publish) ----
 const rx: usize = memory.data(C.MAX_PACKET);
-const skip: usize = memory.data(32);
-let txHead: i32 = 0;
-let txLen: i32 = 0;
-/** Bytes of the packet at txHead still to write: each write carries one
- * packet at most, so a WebSocket link frames one packet per frame, as
- * mqtt.js, Paho and esp-mqtt do (some brokers' WebSocket front ends read
- * one packet per frame, though [MQTT-6.0.0-2] allows more). */
-let txPkt: i32 = 0;
+// The bytes of a packet too large for RX are read into the decoded-packet
+// record and dropped: a skipped packet is never decoded, so the two never
+// meet, and the record costs no RAM of its own.
+const skip: usize = changetype<usize>(pk);
+const SKIP_BYTES: i32 = offsetof<Packet>();
 // static under the firmware's stub runtime; a GC runtime (the unit tests')
 // must own every object it can reach, so there it is allocated
 const parser = ASC_RUNTIME == 0
-  ? Parser.at(memory.data(offsetof<Parser>(), 8), rx, C.MAX_PACKET, skip, 32)
-  : new Parser(rx, C.MAX_PACKET, skip, 32);
+  ? Parser.at(memory.data(offsetof<Parser>(), 8), rx, C.MAX_PACKET, skip, SKIP_BYTES)
+  : new Parser(rx, C.MAX_PACKET, skip, SKIP_BYTES);
 
 let st: i32 = ST_IDLE;
 let since: u32 = 0; // when the current state began
 let retryAt: u32 = 0;
 let backoff: u32 = C.BACKOFF_MIN_MS;
+/** The backoff's ceiling: BACKOFF_REFUSED_MAX_MS once the credentials were refused. */
+let backoffMax: u32 = C.BACKOFF_MAX_MS;
 let lastRx: u32 = 0;
 let lastTx: u32 = 0;
 let pingSentAt: u32 = 0;
@@ -90,7 +73,7 @@ export function pending(): i32 { return ob.count(); }
 /** Reports an error by code and detail; hosts hold the texts (ABI.md). */
 function error(code: i32, detail: i32): void {
   stats.bump(stats.ERRORS);
-  hostEvent(EV_ERROR, code, detail, 0, 0);
+  emit(EV_ERROR, code, detail, 0, 0);
 }
 
 // ---------------------------------------------------------------- start/stop
@@ -99,6 +82,7 @@ function error(code: i32, detail: i32): void {
 export function start(): void {
   if (st != ST_IDLE) return;
   backoff = C.BACKOFF_MIN_MS;
+  backoffMax = C.BACKOFF_MAX_MS;
   retryAt = millis();
   st = ST_BACKOFF;
 }
@@ -106,8 +90,7 @@ export function start(): void {
 /** Graceful end: DISCONNECT, close, stay idle until start(). */
 export function stop(): void {
   if (st == ST_CONNECTED) {
-    const r = encodeEmpty(tx + txLen, C.MAX_PACKET - txLen, T.DISCONNECT);
-    if (r > 0) txLen += r;
+    txEmpty(T.DISCONNECT);
     st = ST_CLOSING;
     since = millis();
   } else {
@@ -117,37 +100,43 @@ export function stop(): void {
 }
 
 /** A link failure: reported with the transport's own error when it has one
- * (a refused WebSocket upgrade, a CLOSE from the server...). */
+ * (a refused WebSocket upgrade, a CLOSE from the server...); a link lost
+ * while connected is told by EV_DISCONNECTED alone. */
 function linkFailed(code: i32): void {
-  if (st == ST_CLOSING) { fail(code); return; } // the broker closing after DISCONNECT is the plan
   const te = transportError();
-  if (te != 0) {
-    error(te, transportErrorDetail());
-    fail(te);
-  } else {
-    if (st != ST_CONNECTED) error(code, 0);
-    fail(code);
-  }
+  if (st == ST_CLOSING) drop(code); // the broker closing after DISCONNECT is the plan
+  else if (te != 0) abort(te, transportErrorDetail());
+  else if (st == ST_CONNECTED) drop(code);
+  else abort(code, 0);
 }
 
-/** Ends the connection after an error and schedules a reconnect. */
-function fail(code: i32): void {
+/** The one way a connection ends early: the error reported (code and
+ * detail), the link closed, and a reconnect scheduled. */
+function abort(code: i32, detail: i32): void {
+  error(code, detail);
+  drop(code);
+}
+
+/** Closes the connection and schedules the reconnect (after our own
+ * DISCONNECT: idle); code is what EV_DISCONNECTED and the log carry. */
+function drop(code: i32): void {
   transportClose();
   const was = st;
-  txHead = txLen = txPkt = 0;
+  txReset();
   pingOut = false;
   parser.reset();
   if (was == ST_CLOSING) {
     // we were leaving anyway
     st = ST_IDLE;
-    hostEvent(EV_DISCONNECTED, 0, 0, 0, 0);
+    emit(EV_DISCONNECTED, 0, 0, 0, 0);
     return;
   }
   st = ST_BACKOFF;
   let wait = backoff;
-  if (backoff < C.BACKOFF_MAX_MS) backoff = min(backoff << 1, C.BACKOFF_MAX_MS);
-  // jitter: up to a quarter of the wait, so a fleet does not reconnect in step
-  const r = memory.data(4, 4);
+  backoff = min(backoff << 1, backoffMax);
+  // jitter: up to a quarter of the wait, so a fleet does not reconnect in
+  // step (drawn into the packet record: nothing decoded is needed now)
+  const r = changetype<usize>(pk);
   randomFill(r, 4);
   wait += load<u32>(r) % ((wait >> 2) + 1);
   retryAt = millis() + wait;
@@ -157,61 +146,16 @@ function fail(code: i32): void {
   logInt(<i32>wait);
   logStr(ascii(" ms"));
   logEnd(LOG_WARN);
-  if (was == ST_CONNECTED) hostEvent(EV_DISCONNECTED, code, 0, 0, 0);
+  if (was == ST_CONNECTED) emit(EV_DISCONNECTED, code, 0, 0, 0);
 }
 
 // ---------------------------------------------------------------- transmit
 
-function txFree(): i32 { return C.MAX_PACKET - txLen; }
-
-/** Moves the bytes not yet written to the front of TX. */
-function txCompact(): void {
-  if (txHead == 0) return;
-  memory.copy(tx, tx + txHead, txLen - txHead);
-  txLen -= txHead;
-  txHead = 0;
-}
-
-/** Appends bytes to TX when they fit. */
-function txPut(p: usize, n: i32): bool {
-  if (txLen + n > C.MAX_PACKET) txCompact();
-  if (txLen + n > C.MAX_PACKET) return false;
-  memory.copy(tx + txLen, p, n);
-  txLen += n;
-  return true;
-}
-
-/** Encodes a 4-byte ack straight into TX (room is checked before reading). */
-function txAck(type: u8, id: i32): void {
-  txCompact();
-  const r = encodeAck(tx + txLen, txFree(), type, id);
-  if (r > 0) txLen += r;
-}
-
 /** Writes what the link takes; false if the link failed. */
 function flush(now: u32): bool {
-  while (txHead < txLen) {
-    if (txPkt == 0) {
-      // the whole packet: its fixed header, then the remaining length it gives
-      let i = 1;
-      let rem = 0;
-      let b: i32 = 0x80;
-      while ((b & 0x80) != 0 && i < 5 && txHead + i < txLen) {
-        b = load<u8>(tx + txHead + i);
-        rem |= (b & 0x7F) << (7 * (i - 1));
-        i++;
-      }
-      txPkt = min(i + rem, txLen - txHead);
-    }
-    const w = transportWrite(tx + txHead, txPkt);
-    if (w < 0) { linkFailed(E.E_LINK_WRITE); return false; }
-    if (w == 0) break;
-    txHead += w;
-    txPkt -= w;
-    stats.add(stats.BYTES_OUT, w);
-    lastTx = now;
-  }
-  if (txHead == txLen) txHead = txLen = 0;
+  const w = txWrite();
+  if (w < 0) { linkFailed(E.E_LINK_WRITE); return false; }
+  if (w > 0) lastTx = now;
   return true;
 }
 
@@ -220,40 +164,34 @@ function pump(now: u32): void {
   let i = 0;
   while (i < ob.count()) {
     const s = ob.state(i);
-    if (s == ob.SENT || s == ob.REL_SENT) { i++; continue; }
+    const isQos0 = ob.type(i) == T.PUBLISH && ob.qos(i) == 0;
     if (s == ob.REL_QUEUED) {
       if (txFree() < 4) return;
       txAck(T.PUBREL, ob.id(i));
-      ob.setState(i, ob.REL_SENT);
+    } else if (s == ob.QUEUED) {
+      if (!isQos0 && inflight >= C.MAX_INFLIGHT) return;
+      if (!txPut(ob.ptr(i), ob.len(i))) return;
+      if (!isQos0) inflight++;
+    } else {
       i++;
       continue;
     }
-    const isQos0 = ob.type(i) == T.PUBLISH && ob.qos(i) == 0;
-    if (!isQos0 && inflight >= C.MAX_INFLIGHT) return;
-    if (!txPut(ob.ptr(i), ob.len(i))) return;
-    if (isQos0) {
+    const m = qos.sent(s, isQos0);
+    if (m == qos.DONE) {
       published(i, 0);
       ob.remove(i);
       continue;
     }
-    ob.setState(i, ob.SENT);
-    inflight++;
+    ob.setState(i, <u8>m);
     i++;
   }
 }
 
-/** Offset of the body of the packet at p (past the remaining length). */
-function bodyStart(p: usize): i32 {
-  let h = 1;
-  while ((load<u8>(p + h) & 0x80) != 0) h++;
-  return h + 1;
-}
-
 function published(i: i32, qos: i32): void {
   stats.bump(stats.PUBLISHED);
-  const p = ob.ptr(i) + bodyStart(ob.ptr(i));
+  const p = ob.body(i);
   const tl = (<i32>load<u8>(p) << 8) | load<u8>(p + 1);
-  hostEvent(EV_PUBLISHED, ob.id(i), qos, p + 2, tl);
+  emit(EV_PUBLISHED, ob.id(i), qos, p + 2, tl);
 }
 
 // ---------------------------------------------------------------- the API
@@ -282,7 +220,7 @@ export function publish(topic: usize, topicLen: i32, payload: usize, payloadLen:
   const id = qos > 0 ? newId() : 0;
   const r = encodePublish(ob.tail(), size, topic, topicLen, payload, payloadLen, qos, retain, false, id);
   if (r < 0) return r;
-  ob.commit(r, id);
+  ob.commit(r);
   return id;
 }
 
@@ -295,7 +233,7 @@ function queueList(type: u8, list: usize, n: i32): i32 {
     ? encodeSubscribe(ob.tail(), size, id, list, n)
     : encodeUnsubscribe(ob.tail(), size, id, list, n);
   if (r < 0) return r;
-  ob.commit(r, id);
+  ob.commit(r);
   return id;
 }
 
@@ -337,47 +275,38 @@ export function unsubscribe(list: usize, n: i32): i32 {
 // ---------------------------------------------------------------- connect
 
 function sendConnect(now: u32): bool {
-  const r = encodeConnect(tx, C.MAX_PACKET, clientId, clientIdLen, cleanSession, keepAliveS,
-    user, userLen, pass, passLen, willTopic, willTopicLen, willPayload, willPayloadLen, willQos, willRetain);
+  const r = encodeConnect(txStart(), C.MAX_PACKET, opts);
   if (r < 0) {
     error(E.E_CONFIG, r);
     st = ST_IDLE;
     transportClose();
     return false;
   }
-  txHead = txPkt = 0;
-  txLen = r;
+  txCommit(r);
   return true;
 }
 
 /** After CONNACK: resend or renew what the session needs. */
-function resume(sessionPresent: bool): void {
+function resume(present: bool): void {
   inflight = 0;
   let i = 0;
   while (i < ob.count()) {
     const s = ob.state(i);
     const t = ob.type(i);
-    if (!sessionPresent && (t == T.SUBSCRIBE || t == T.UNSUBSCRIBE)) {
-      // a new session gets every router entry afresh below
-      if (t == T.UNSUBSCRIBE) hostEvent(EV_UNSUBSCRIBED, ob.id(i), 0, 0, 0);
+    const m = qos.resumed(s, t == T.PUBLISH, present);
+    if (m == qos.DONE) {
+      // a new session: the router renews every filter below; a QoS 2
+      // PUBLISH the broker took (PUBREC) before it lost the session is done
+      if (t == T.PUBLISH) published(i, 2);
+      else if (t == T.UNSUBSCRIBE) emit(EV_UNSUBSCRIBED, ob.id(i), 0, 0, 0);
       ob.remove(i);
       continue;
     }
-    if (s == ob.REL_SENT || s == ob.REL_QUEUED) {
-      if (!sessionPresent) {
-        // the broker took it (PUBREC) and then lost the session: done
-        published(i, 2);
-        ob.remove(i);
-        continue;
-      }
-      ob.setState(i, ob.REL_QUEUED);
-    } else if (s == ob.SENT) {
-      if (t == T.PUBLISH) store<u8>(ob.ptr(i), load<u8>(ob.ptr(i)) | T.FLAG_DUP);
-      ob.setState(i, ob.QUEUED);
-    }
+    if (s == ob.SENT && t == T.PUBLISH) store<u8>(ob.ptr(i), load<u8>(ob.ptr(i)) | T.FLAG_DUP);
+    ob.setState(i, <u8>m);
     i++;
   }
-  if (!sessionPresent) {
+  if (!present) {
     q2.clear();
     if (router.count() > 0) {
       const id = queueList(T.SUBSCRIBE, router.entries(), router.entriesLen());
@@ -397,109 +326,108 @@ function onPacket(now: u32): void {
     onTooLarge(first);
     return;
   }
-  const r = D.decodeFromServer(first, rx, parser.length());
-  if (r == E.E_UNEXPECTED) {
-    error(E.E_UNEXPECTED, type);
-    fail(E.E_UNEXPECTED);
-    return;
-  }
+  const r = decodeFromServer(first, rx, parser.length());
   if (r != E.OK) {
-    error(E.E_MALFORMED, type);
-    fail(E.E_MALFORMED);
+    abort(r == E.E_UNEXPECTED ? r : E.E_MALFORMED, type);
     return;
   }
+  const id = pk.packetId;
   if (st == ST_CONNACK) {
-    if (type != T.CONNACK) {
-      error(E.E_UNEXPECTED, type);
-      fail(E.E_UNEXPECTED);
-      return;
+    if (type != T.CONNACK) abort(E.E_UNEXPECTED, type);
+    else if (pk.returnCode != 0) {
+      // bad user name or password, not authorized: retried, but seldom
+      if (pk.returnCode == 4 || pk.returnCode == 5) backoffMax = C.BACKOFF_REFUSED_MAX_MS;
+      abort(E.E_REFUSED, pk.returnCode);
     }
-    if (D.returnCode != 0) {
-      error(E.E_REFUSED, D.returnCode);
-      fail(E.E_REFUSED);
-      return;
-    }
-    st = ST_CONNECTED;
-    backoff = C.BACKOFF_MIN_MS;
-    if (connectedOnce) stats.bump(stats.RECONNECTS);
-    connectedOnce = true;
-    logStart(ascii("mqtt: connected, session present "));
-    logInt(D.sessionPresent ? 1 : 0);
-    logEnd(LOG_INFO);
-    resume(D.sessionPresent);
-    hostEvent(EV_CONNECTED, D.sessionPresent ? 1 : 0, 0, 0, 0);
+    else connack(pk.sessionPresent);
     return;
   }
-  if (type == T.PUBLISH) { onPublish(); return; }
-  if (type == T.PINGRESP) { pingOut = false; return; }
-  if (type == T.PUBREL) {
-    q2.release(D.packetId);
-    txAck(T.PUBCOMP, D.packetId);
-    return;
-  }
-  if (type == T.PUBACK || type == T.PUBREC) {
-    const i = ob.find(D.packetId, T.PUBLISH);
-    const want = type == T.PUBACK ? 1 : 2;
-    if (i >= 0 && ob.state(i) == ob.SENT && ob.qos(i) == want) {
-      inflight--;
-      if (type == T.PUBACK) {
-        published(i, 1);
+  switch (type) {
+    case T.PUBLISH: onPublish(); break;
+    case T.PINGRESP: pingOut = false; break;
+    case T.PUBREL: {
+      if (qos.released(q2.has(id)) == qos.ILLEGAL) illegal(type, id);
+      q2.release(id);
+      txAck(T.PUBCOMP, id);
+      break;
+    }
+    case T.PUBACK:
+    case T.PUBREC:
+    case T.PUBCOMP: {
+      const i = ob.find(id, T.PUBLISH);
+      const m = qos.acked(type, i < 0 ? qos.NONE : ob.state(i), i < 0 ? 0 : ob.qos(i));
+      if (m == qos.ILLEGAL) {
+        illegal(type, id);
+        // an unknown PUBREC is released anyway, so the broker's flow can end
+        if (type == T.PUBREC) txAck(T.PUBREL, id);
+      } else if (m == qos.DONE) {
+        if (type == T.PUBACK) inflight--;
+        published(i, type == T.PUBACK ? 1 : 2);
         ob.remove(i);
       } else {
-        ob.setState(i, ob.REL_QUEUED);
+        inflight--;
+        ob.setState(i, <u8>m);
       }
-    } else if (type == T.PUBREC) {
-      // unknown id: release it anyway so the broker's flow can end
-      txAck(T.PUBREL, D.packetId);
-    } else {
-      logStart(ascii("mqtt: PUBACK, unknown id "));
-      logInt(D.packetId);
-      logEnd(LOG_WARN);
+      break;
     }
-    return;
-  }
-  if (type == T.PUBCOMP) {
-    const i = ob.find(D.packetId, T.PUBLISH);
-    if (i >= 0 && ob.state(i) == ob.REL_SENT) {
-      published(i, 2);
+    case T.SUBACK:
+    case T.UNSUBACK: {
+      const i = ob.find(id, type == T.SUBACK ? T.SUBSCRIBE : T.UNSUBSCRIBE);
+      if (i < 0 || ob.state(i) != ob.SENT) break;
+      // a SUBACK whose codes do not match the filters: the broker is confused, start again
+      if (!onListAck(i, type == T.SUBACK)) { abort(E.E_MALFORMED, pk.count); break; }
+      inflight--;
       ob.remove(i);
+      break;
     }
-    return;
+    default: abort(E.E_UNEXPECTED, type);
   }
-  if (type == T.SUBACK || type == T.UNSUBACK) {
-    const want = type == T.SUBACK ? T.SUBSCRIBE : T.UNSUBSCRIBE;
-    const i = ob.find(D.packetId, want);
-    if (i < 0 || ob.state(i) != ob.SENT) return;
-    // a SUBACK whose codes do not match the filters: the broker is confused, start again
-    if (!onListAck(i, type == T.SUBACK)) { fail(E.E_MALFORMED); return; }
-    inflight--;
-    ob.remove(i);
-    return;
-  }
-  error(E.E_UNEXPECTED, type);
-  fail(E.E_UNEXPECTED);
+}
+
+/** CONNACK accepted: connected, the outbox resumed. */
+function connack(present: bool): void {
+  st = ST_CONNECTED;
+  backoff = C.BACKOFF_MIN_MS;
+  backoffMax = C.BACKOFF_MAX_MS;
+  if (connectedOnce) stats.bump(stats.RECONNECTS);
+  connectedOnce = true;
+  logStart(ascii("mqtt: connected, session present "));
+  logInt(present ? 1 : 0);
+  logEnd(LOG_INFO);
+  resume(present);
+  emit(EV_CONNECTED, present ? 1 : 0, 0, 0, 0);
+}
+
+/** An ack that is no legal move (qos.ts), logged by name; the connection
+ * stays (MQTT allows it), the caller does the documented handling. */
+function illegal(type: i32, id: i32): void {
+  logStart(ascii("mqtt: "));
+  if (type == T.PUBACK) logStr(ascii("PUBACK"));
+  else if (type == T.PUBREC) logStr(ascii("PUBREC"));
+  else if (type == T.PUBCOMP) logStr(ascii("PUBCOMP"));
+  else logStr(ascii("PUBREL"));
+  logStr(ascii(", unknown id "));
+  logInt(id);
+  logEnd(LOG_WARN);
 }
 
 /** One event per filter of the acknowledged (UN)SUBSCRIBE record i;
- * false (and nothing reported) when a SUBACK's codes do not match. */
+ * false (nothing reported) when a SUBACK's codes do not match. */
 function onListAck(i: i32, isSub: bool): bool {
   const p = ob.ptr(i);
   const n = ob.len(i);
-  let k = bodyStart(p) + 2; // past the packet id
+  let k = <i32>(ob.body(i) - p) + 2; // past the packet id
   let idx = 0;
-  if (isSub && D.count != checkFilterList(p + k, n - k, true)) {
-    error(E.E_MALFORMED, D.count);
-    return false;
-  }
+  if (isSub && pk.count != checkFilterList(p + k, n - k, true)) return false;
   while (k < n) {
     const fl = (<i32>load<u8>(p + k) << 8) | load<u8>(p + k + 1);
     if (isSub) {
-      const code = idx < D.count ? <i32>load<u8>(D.payload + idx) : 0x80;
+      const code = idx < pk.count ? <i32>load<u8>(pk.payload + idx) : 0x80;
       if (code == 0x80) error(E.E_REFUSED, 0x80);
-      hostEvent(EV_SUBSCRIBED, ob.id(i), code, p + k + 2, fl);
+      emit(EV_SUBSCRIBED, ob.id(i), code, p + k + 2, fl);
       k += fl + 3;
     } else {
-      hostEvent(EV_UNSUBSCRIBED, ob.id(i), 0, p + k + 2, fl);
+      emit(EV_UNSUBSCRIBED, ob.id(i), 0, p + k + 2, fl);
       k += fl + 2;
     }
     idx++;
@@ -508,29 +436,27 @@ function onListAck(i: i32, isSub: bool): bool {
 }
 
 function onPublish(): void {
-  const flags = D.qos | (D.retain ? 4 : 0) | (D.dup ? 8 : 0);
-  if (D.qos == 2) {
-    if (q2.has(D.packetId)) { txAck(T.PUBREC, D.packetId); return; }
-    if (q2.full()) {
-      // not acknowledged: the broker redelivers it on the next connection
-      error(E.E_NO_SLOT, D.packetId);
-      fail(E.E_NO_SLOT);
-      return;
-    }
-    q2.add(D.packetId);
+  const q = pk.qos;
+  const id = pk.packetId;
+  const flags = q | (pk.retain ? 4 : 0) | (pk.dup ? 8 : 0);
+  if (q == 2) {
+    const m = qos.received(q2.has(id), q2.full());
+    if (m == qos.REPEAT) { txAck(T.PUBREC, id); return; }
+    // not acknowledged: the broker redelivers it on the next connection
+    if (m == qos.ILLEGAL) { abort(E.E_NO_SLOT, id); return; }
+    q2.add(id);
   }
   stats.bump(stats.RECEIVED);
-  router.dispatch(D.topic, D.topicLen, D.payload, D.payloadLen, flags);
-  if (D.qos == 1) txAck(T.PUBACK, D.packetId);
-  else if (D.qos == 2) txAck(T.PUBREC, D.packetId);
+  router.dispatch(pk.topic, pk.topicLen, pk.payload, pk.payloadLen, flags);
+  if (q == 1) txAck(T.PUBACK, id);
+  else if (q == 2) txAck(T.PUBREC, id);
 }
 
 /** A packet larger than RX: skipped; a PUBLISH is acknowledged and reported. */
 function onTooLarge(first: u8): void {
   const type = first >> 4;
   if (type != T.PUBLISH) {
-    error(E.E_PACKET_TOO_LARGE, type);
-    fail(E.E_PACKET_TOO_LARGE);
+    abort(E.E_PACKET_TOO_LARGE, type);
     return;
   }
   const qos = (first >> 1) & 3;
@@ -545,7 +471,6 @@ function onTooLarge(first: u8): void {
   else txAck(T.PUBREC, id);
 }
 
-/** Reads and handles whole packets while TX has room for their acks. */
 /** Reads and handles packets; true when it stopped with bytes maybe still
  * waiting (its share of the step used up, or TX full): the host must not sleep. */
 function receive(now: u32): bool {
@@ -561,8 +486,7 @@ function receive(now: u32): bool {
     lastRx = now;
     const a = parser.advance(r);
     if (a != E.OK) {
-      error(a, 0);
-      fail(a);
+      abort(a, 0);
       return false;
     }
     if (parser.done()) {
@@ -584,38 +508,39 @@ export function poll(): u32 {
 function step(): u32 {
   transportPoll();
   const now = millis();
-  if (st == ST_IDLE) return C.MAX_SLEEP_MS;
-  if (st == ST_BACKOFF) {
-    const left = <i32>(retryAt - now);
-    if (left > 0) return min(<u32>left, C.MAX_SLEEP_MS);
-    const r = transportOpen(host, hostLen, port, path, pathLen, secure);
-    if (r < 0) {
-      error(E.E_LINK_OPEN, r);
-      fail(E.E_LINK_OPEN);
+  switch (st) {
+    case ST_IDLE: return C.MAX_SLEEP_MS;
+    case ST_BACKOFF: {
+      const left = <i32>(retryAt - now);
+      if (left > 0) return min(<u32>left, C.MAX_SLEEP_MS);
+      const r = transportOpen(opts.host, opts.hostLen, opts.port, opts.path, opts.pathLen, opts.secure);
+      if (r < 0) {
+        abort(E.E_LINK_OPEN, r);
+        return 0;
+      }
+      st = ST_OPENING;
+      since = now;
       return 0;
     }
-    st = ST_OPENING;
-    since = now;
-    return 0;
-  }
-  if (st == ST_OPENING) {
-    const ls = transportState();
-    if (ls == LINK_UP) {
+    case ST_OPENING: {
+      const ls = transportState();
+      if (ls == LINK_DOWN) {
+        linkFailed(E.E_LINK_OPEN);
+        return 0;
+      }
+      if (ls != LINK_UP) {
+        if (since_(since, now) <= C.LINK_OPEN_TIMEOUT_MS) return 10;
+        abort(E.E_LINK_TIMEOUT, 0);
+        return 0;
+      }
       if (!sendConnect(now)) return C.MAX_SLEEP_MS;
       parser.reset();
       st = ST_CONNACK;
       since = lastRx = lastTx = now;
-    } else if (ls == LINK_DOWN) {
-      linkFailed(E.E_LINK_OPEN);
-      return 0;
-    } else if (since_(since, now) > C.LINK_OPEN_TIMEOUT_MS) {
-      error(E.E_LINK_TIMEOUT, 0);
-      fail(E.E_LINK_TIMEOUT);
-      return 0;
-    } else {
-      return 10;
+      break;
     }
   }
+  // CONNACK, CONNECTED, CLOSING: move bytes both ways
   if (st == ST_CONNECTED) pump(now);
   if (!flush(now)) return 0;
   const more = receive(now);
@@ -624,26 +549,28 @@ function step(): u32 {
     if (!flush(now)) return 0;
   }
   if (more) return 0;
-  if (st == ST_CONNACK && since_(since, now) > C.CONNACK_TIMEOUT_MS) {
-    error(E.E_CONNACK_TIMEOUT, 0);
-    fail(E.E_CONNACK_TIMEOUT);
-    return 0;
-  }
-  if (st == ST_CLOSING) {
-    // idle once the DISCONNECT has left, also from a modem's queue
-    if ((txLen == 0 && transportPendingOut() == 0) || since_(since, now) > 2000) {
-      transportClose();
-      st = ST_IDLE;
-      hostEvent(EV_DISCONNECTED, 0, 0, 0, 0);
+  switch (st) {
+    case ST_CONNACK: {
+      if (since_(since, now) <= C.CONNACK_TIMEOUT_MS) return 10;
+      abort(E.E_CONNACK_TIMEOUT, 0);
+      return 0;
     }
-    return txLen == 0 ? C.MAX_SLEEP_MS : 5;
+    case ST_CLOSING: {
+      // idle once the DISCONNECT has left, also from a modem's queue
+      if ((txPending() == 0 && transportPendingOut() == 0) || since_(since, now) > 2000) {
+        transportClose();
+        st = ST_IDLE;
+        emit(EV_DISCONNECTED, 0, 0, 0, 0);
+      }
+      return txPending() == 0 ? C.MAX_SLEEP_MS : 5;
+    }
+    case ST_CONNECTED: {
+      if (transportState() != LINK_DOWN) return keepAlive(now);
+      linkFailed(E.E_LINK_CLOSED);
+      return 0;
+    }
   }
-  if (st == ST_CONNECTED && transportState() == LINK_DOWN) {
-    linkFailed(E.E_LINK_CLOSED);
-    return 0;
-  }
-  if (st != ST_CONNECTED) return st == ST_CONNACK ? 10 : 0;
-  return keepAlive(now);
+  return 0;
 }
 
 /**
@@ -652,24 +579,22 @@ function step(): u32 {
  * the link dead: at most one keep alive after the last byte received.
  */
 function keepAlive(now: u32): u32 {
-  if (keepAliveS == 0) return txLen > 0 ? 5 : C.MAX_SLEEP_MS;
-  const ka = <u32>keepAliveS * 1000;
+  if (opts.keepAlive == 0) return txPending() > 0 ? 5 : C.MAX_SLEEP_MS;
+  const ka = <u32>opts.keepAlive * 1000;
   const half = ka >> 1;
   if (pingOut) {
     if (since_(pingSentAt, now) >= half) {
-      error(E.E_PING_TIMEOUT, <i32>since_(lastRx, now));
-      fail(E.E_PING_TIMEOUT);
+      abort(E.E_PING_TIMEOUT, <i32>since_(lastRx, now));
       return 0;
     }
   } else if (since_(lastRx, now) >= half || since_(lastTx, now) >= ka - (ka >> 2)) {
-    if (txFree() >= 2) {
-      txLen += encodeEmpty(tx + txLen, txFree(), T.PINGREQ);
+    if (txEmpty(T.PINGREQ)) {
       pingOut = true;
       pingSentAt = now;
       if (!flush(now)) return 0;
     }
   }
-  if (txLen > 0) return 5;
+  if (txPending() > 0) return 5;
   // sleep until the next keep-alive deadline
   let wake: u32 = pingOut ? half - since_(pingSentAt, now) : half - min(half, since_(lastRx, now));
   return min(max(wake, 1), C.MAX_SLEEP_MS);

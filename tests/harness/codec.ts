@@ -14,6 +14,7 @@ import * as D from "../../assembly/mqtt/codec/decode";
 import * as U from "../../assembly/mqtt/codec/utf8";
 import { topicMatches as _topicMatches } from "../../assembly/mqtt/topic";
 import { Parser } from "../../assembly/mqtt/codec/parser";
+import { Options, optionsDefaults } from "../../assembly/mqtt/options";
 
 const SCRATCH_BYTES: i32 = 70 * 1024;
 const staticScratch: usize = memory.data(SCRATCH_BYTES, 16);
@@ -46,6 +47,8 @@ export function useBigScratch(n: i32): usize {
 export function varintSize(v: i32): i32 { return E.varintSize(v); }
 export function writeVarint(off: i32, v: i32): i32 { return E.writeVarint(base + off, v); }
 
+/** CONNECT's fields in wire order, put in an options record. */
+const connectOpts = changetype<Options>(memory.data(offsetof<Options>(), 4));
 export function encodeConnect(
   out: i32, cap: i32,
   clientId: i32, clientIdLen: i32, clean: bool, keepAlive: i32,
@@ -53,9 +56,23 @@ export function encodeConnect(
   willTopic: i32, willTopicLen: i32, willPayload: i32, willPayloadLen: i32,
   willQos: i32, willRetain: bool
 ): i32 {
-  return E.encodeConnect(base + out, cap, base + clientId, clientIdLen, clean, keepAlive,
-    base + user, userLen, base + pass, passLen,
-    base + willTopic, willTopicLen, base + willPayload, willPayloadLen, willQos, willRetain);
+  const o = connectOpts;
+  optionsDefaults(o);
+  o.clientId = base + clientId;
+  o.clientIdLen = clientIdLen;
+  o.clean = clean;
+  o.keepAlive = keepAlive;
+  o.user = base + user;
+  o.userLen = userLen;
+  o.pass = base + pass;
+  o.passLen = passLen;
+  o.willTopic = base + willTopic;
+  o.willTopicLen = willTopicLen;
+  o.willPayload = base + willPayload;
+  o.willPayloadLen = willPayloadLen;
+  o.willQos = <u8>willQos;
+  o.willRetain = willRetain;
+  return E.encodeConnect(base + out, cap, o);
 }
 
 export function encodeConnack(out: i32, cap: i32, sessionPresent: bool, rc: i32): i32 {
@@ -158,25 +175,26 @@ export function decodePacket(first: i32, body: i32, n: i32): i32 {
 
 // ------------------------------------------------------------------ decoded fields
 
-export function pkType(): i32 { return D.pkType; }
-export function pkFlags(): i32 { return D.pkFlags; }
-export function packetId(): i32 { return D.packetId; }
-export function topic(): usize { return D.topic; }
-export function topicLen(): i32 { return D.topicLen; }
-export function payload(): usize { return D.payload; }
-export function payloadLen(): i32 { return D.payloadLen; }
-export function qos(): i32 { return D.qos; }
-export function retain(): bool { return D.retain; }
-export function dup(): bool { return D.dup; }
-export function sessionPresent(): bool { return D.sessionPresent; }
-export function returnCode(): i32 { return D.returnCode; }
-export function count(): i32 { return D.count; }
-export function clientId(): usize { return D.clientId; }
-export function clientIdLen(): i32 { return D.clientIdLen; }
-export function keepAlive(): i32 { return D.keepAlive; }
-export function cleanSession(): bool { return D.cleanSession; }
-export function hasWill(): bool { return D.hasWill; }
-export function user(): usize { return D.user; }
-export function userLen(): i32 { return D.userLen; }
-export function pass(): usize { return D.pass; }
-export function passLen(): i32 { return D.passLen; }
+export function pkType(): i32 { return D.pk.type; }
+export function pkFlags(): i32 { return D.pk.flags; }
+export function packetId(): i32 { return D.pk.packetId; }
+export function topic(): usize { return D.pk.topic; }
+export function topicLen(): i32 { return D.pk.topicLen; }
+export function payload(): usize { return D.pk.payload; }
+export function payloadLen(): i32 { return D.pk.payloadLen; }
+export function qos(): i32 { return D.pk.qos; }
+export function retain(): bool { return D.pk.retain; }
+export function dup(): bool { return D.pk.dup; }
+export function sessionPresent(): bool { return D.pk.sessionPresent; }
+export function returnCode(): i32 { return D.pk.returnCode; }
+export function count(): i32 { return D.pk.count; }
+export function clientId(): usize { return D.connect().clientId; }
+export function clientIdLen(): i32 { return D.connect().clientIdLen; }
+export function keepAlive(): i32 { return D.connect().keepAlive; }
+export function cleanSession(): bool { return D.connect().clean; }
+export function hasWill(): bool { return D.connect().willTopicLen >= 0; }
+export function version(): i32 { return D.connect().version; }
+export function user(): usize { return D.connect().user; }
+export function userLen(): i32 { return D.connect().userLen; }
+export function pass(): usize { return D.connect().pass; }
+export function passLen(): i32 { return D.connect().passLen; }

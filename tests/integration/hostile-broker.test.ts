@@ -113,11 +113,16 @@ const CASES: Case[] = [
       // MQTT-4.3.3: the flow is ended with a PUBREL, nothing completes
       await until(() => ids(c, T.pubrel).includes(0x7777), 5000, () => `PUBREL 0x7777: ${c.types().join(',')}`);
       await stillServing(c, sim, mark);
+      assert.match(sim.stderr, /mqtt: PUBREC, unknown id 30583/, 'logged by name');
     },
   },
   {
     name: 'PUBCOMP for an id never used', code: 'link-closed', fault: (c) => c.write(ack(T.pubcomp, 0x7777)),
-    tolerate: async (c, sim, mark) => { await stillServing(c, sim, mark); },
+    tolerate: async (c, sim, mark) => {
+      // nothing to complete: ignored
+      await stillServing(c, sim, mark);
+      assert.match(sim.stderr, /mqtt: PUBCOMP, unknown id 30583/, 'logged by name');
+    },
   },
   {
     name: 'PUBREL without a PUBREC', code: 'link-closed', fault: (c) => c.write(ack(T.pubrel, 0x7777)),
@@ -125,6 +130,7 @@ const CASES: Case[] = [
       // MQTT-4.3.3: PUBCOMP for it (nothing is held for the id), no message
       await until(() => ids(c, T.pubcomp).includes(0x7777), 5000, () => `PUBCOMP 0x7777: ${c.types().join(',')}`);
       await stillServing(c, sim, mark);
+      assert.match(sim.stderr, /mqtt: PUBREL, unknown id 30583/, 'logged by name');
     },
   },
   {

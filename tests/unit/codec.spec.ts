@@ -1,7 +1,7 @@
 // Byte-exact encodings of every MQTT 3.1.1 packet type, checked against
 // bytes written by hand from the spec (sections 2 and 3), and the decoder
 // reading the same bytes back.
-import { hex, hexOf, utf8, cat, str, fill } from "./helpers";
+import { hex, hexOf, utf8, cat, str, fill, connectOptions } from "./helpers";
 import * as T from "../../assembly/mqtt/codec/constants";
 import * as D from "../../assembly/mqtt/codec/decode";
 import {
@@ -44,20 +44,31 @@ describe("remaining length (2.2.3)", () => {
 describe("CONNECT (3.1)", () => {
   it("encodes a minimal clean session", () => {
     const id = utf8("id");
-    const n = encodeConnect(out, OUT_BYTES, id.dataStart, id.length, true, 60, 0, -1, 0, -1, 0, -1, 0, 0, 0, false);
+    const n = encodeConnect(out, OUT_BYTES, connectOptions(id.dataStart, id.length, true, 60, 0, -1, 0, -1, 0, -1, 0, 0, 0, false));
     expect(n).toBe(16);
     // 10 | rem 14 | 00 04 "MQTT" | level 4 | flags: clean | keep alive 60 | "id"
     expect(hex(out, n)).toBe("10 0e 00 04 4d 51 54 54 04 02 00 3c 00 02 69 64");
     expect(decodeOut(n, 2)).toBe(OK);
-    expect(D.pkType).toBe(T.CONNECT);
-    expect(D.clientIdLen).toBe(2);
-    expect(hex(D.clientId, 2)).toBe("69 64");
-    expect(D.cleanSession).toBe(true);
-    expect(D.keepAlive).toBe(60);
-    expect(D.hasWill).toBe(false);
-    expect(D.topicLen).toBe(-1);
-    expect(D.userLen).toBe(-1);
-    expect(D.passLen).toBe(-1);
+    expect(D.pk.type).toBe(T.CONNECT);
+    expect(D.connect().clientIdLen).toBe(2);
+    expect(hex(D.connect().clientId, 2)).toBe("69 64");
+    expect(D.connect().clean).toBe(true);
+    expect(D.connect().keepAlive).toBe(60);
+    expect(D.connect().willTopicLen).toBe(-1);
+    expect(D.pk.topicLen).toBe(-1);
+    expect(D.connect().userLen).toBe(-1);
+    expect(D.connect().passLen).toBe(-1);
+    expect(D.connect().version).toBe(4);
+  });
+
+  it("writes the protocol level from the options record", () => {
+    const id = utf8("id");
+    const o = connectOptions(id.dataStart, id.length, true, 60, 0, -1, 0, -1, 0, -1, 0, 0, 0, false);
+    o.version = 3;
+    const n = encodeConnect(out, OUT_BYTES, o);
+    expect(load<u8>(out + 8)).toBe(3);
+    // the decoder speaks 3.1.1 only
+    expect(decodeOut(n, 2)).toBe(E_MALFORMED);
   });
 
   it("encodes will, retain, QoS 1, user name and password in spec order", () => {
@@ -66,57 +77,57 @@ describe("CONNECT (3.1)", () => {
     const wp = utf8("bye");
     const user = utf8("u");
     const pass: u8[] = [0x00, 0xff];
-    const n = encodeConnect(out, OUT_BYTES, id.dataStart, 1, false, 0x1234, user.dataStart, 1, pass.dataStart, 2,
-      wt.dataStart, 3, wp.dataStart, 3, 1, true);
+    const n = encodeConnect(out, OUT_BYTES, connectOptions(id.dataStart, 1, false, 0x1234, user.dataStart, 1, pass.dataStart, 2,
+      wt.dataStart, 3, wp.dataStart, 3, 1, true));
     // flags: user 0x80 | password 0x40 | will retain 0x20 | will QoS 1 0x08 | will 0x04 = 0xec
     expect(hex(out, n)).toBe("10 1e 00 04 4d 51 54 54 04 ec 12 34 00 01 63 00 03 77 2f 74 00 03 62 79 65 00 01 75 00 02 00 ff");
     expect(decodeOut(n, 2)).toBe(OK);
-    expect(D.cleanSession).toBe(false);
-    expect(D.keepAlive).toBe(0x1234);
-    expect(D.hasWill).toBe(true);
-    expect(D.qos).toBe(1);
-    expect(D.retain).toBe(true);
-    expect(hex(D.topic, D.topicLen)).toBe("77 2f 74");
-    expect(hex(D.payload, D.payloadLen)).toBe("62 79 65");
-    expect(hex(D.user, D.userLen)).toBe("75");
-    expect(hex(D.pass, D.passLen)).toBe("00 ff");
+    expect(D.connect().clean).toBe(false);
+    expect(D.connect().keepAlive).toBe(0x1234);
+    expect(D.connect().willTopicLen >= 0).toBe(true);
+    expect(<i32>D.pk.qos).toBe(1);
+    expect(D.pk.retain).toBe(true);
+    expect(hex(D.pk.topic, D.pk.topicLen)).toBe("77 2f 74");
+    expect(hex(D.pk.payload, D.pk.payloadLen)).toBe("62 79 65");
+    expect(hex(D.connect().user, D.connect().userLen)).toBe("75");
+    expect(hex(D.connect().pass, D.connect().passLen)).toBe("00 ff");
   });
 
   it("encodes a QoS 2 will with an empty payload and no user", () => {
     const wt = utf8("a");
-    const n = encodeConnect(out, OUT_BYTES, 0, 0, true, 10, 0, -1, 0, -1, wt.dataStart, 1, 0, 0, 2, false);
+    const n = encodeConnect(out, OUT_BYTES, connectOptions(0, 0, true, 10, 0, -1, 0, -1, wt.dataStart, 1, 0, 0, 2, false));
     // flags: will QoS 2 0x10 | will 0x04 | clean 0x02 = 0x16
     expect(hex(out, n)).toBe("10 11 00 04 4d 51 54 54 04 16 00 0a 00 00 00 01 61 00 00");
     expect(decodeOut(n, 2)).toBe(OK);
-    expect(D.clientIdLen).toBe(0);
-    expect(D.payloadLen).toBe(0);
+    expect(D.connect().clientIdLen).toBe(0);
+    expect(D.pk.payloadLen).toBe(0);
   });
 
   it("encodes an empty user name and password (present, zero length)", () => {
     const id = utf8("x");
-    const n = encodeConnect(out, OUT_BYTES, id.dataStart, 1, true, 5, 0, 0, 0, 0, 0, -1, 0, 0, 0, false);
+    const n = encodeConnect(out, OUT_BYTES, connectOptions(id.dataStart, 1, true, 5, 0, 0, 0, 0, 0, -1, 0, 0, 0, false));
     expect(hex(out, n)).toBe("10 11 00 04 4d 51 54 54 04 c2 00 05 00 01 78 00 00 00 00");
     expect(decodeOut(n, 2)).toBe(OK);
-    expect(D.userLen).toBe(0);
-    expect(D.passLen).toBe(0);
+    expect(D.connect().userLen).toBe(0);
+    expect(D.connect().passLen).toBe(0);
   });
 
   it("refuses what 3.1.2/3.1.3 forbid", () => {
     const id = utf8("x");
     const wt = utf8("a/+");
     // empty client id without clean session (3.1.3-7)
-    expect(encodeConnect(out, OUT_BYTES, 0, 0, false, 5, 0, -1, 0, -1, 0, -1, 0, 0, 0, false)).toBe(E_BAD_ARGUMENT);
+    expect(encodeConnect(out, OUT_BYTES, connectOptions(0, 0, false, 5, 0, -1, 0, -1, 0, -1, 0, 0, 0, false))).toBe(E_BAD_ARGUMENT);
     // password without user name (3.1.2-22)
-    expect(encodeConnect(out, OUT_BYTES, id.dataStart, 1, true, 5, 0, -1, 0, 1, 0, -1, 0, 0, 0, false)).toBe(E_BAD_ARGUMENT);
+    expect(encodeConnect(out, OUT_BYTES, connectOptions(id.dataStart, 1, true, 5, 0, -1, 0, 1, 0, -1, 0, 0, 0, false))).toBe(E_BAD_ARGUMENT);
     // will QoS 3, will topic with a wildcard
-    expect(encodeConnect(out, OUT_BYTES, id.dataStart, 1, true, 5, 0, -1, 0, -1, wt.dataStart, 1, 0, 0, 3, false)).toBe(E_BAD_QOS);
-    expect(encodeConnect(out, OUT_BYTES, id.dataStart, 1, true, 5, 0, -1, 0, -1, wt.dataStart, 3, 0, 0, 0, false)).toBe(E_BAD_ARGUMENT);
+    expect(encodeConnect(out, OUT_BYTES, connectOptions(id.dataStart, 1, true, 5, 0, -1, 0, -1, wt.dataStart, 1, 0, 0, 3, false))).toBe(E_BAD_QOS);
+    expect(encodeConnect(out, OUT_BYTES, connectOptions(id.dataStart, 1, true, 5, 0, -1, 0, -1, wt.dataStart, 3, 0, 0, 0, false))).toBe(E_BAD_ARGUMENT);
     // keep alive out of range, negative client id length
-    expect(encodeConnect(out, OUT_BYTES, id.dataStart, 1, true, 65536, 0, -1, 0, -1, 0, -1, 0, 0, 0, false)).toBe(E_BAD_ARGUMENT);
-    expect(encodeConnect(out, OUT_BYTES, id.dataStart, -1, true, 5, 0, -1, 0, -1, 0, -1, 0, 0, 0, false)).toBe(E_BAD_ARGUMENT);
+    expect(encodeConnect(out, OUT_BYTES, connectOptions(id.dataStart, 1, true, 65536, 0, -1, 0, -1, 0, -1, 0, 0, 0, false))).toBe(E_BAD_ARGUMENT);
+    expect(encodeConnect(out, OUT_BYTES, connectOptions(id.dataStart, -1, true, 5, 0, -1, 0, -1, 0, -1, 0, 0, 0, false))).toBe(E_BAD_ARGUMENT);
     // one byte short of room
-    expect(encodeConnect(out, 14, id.dataStart, 1, true, 5, 0, -1, 0, -1, 0, -1, 0, 0, 0, false)).toBe(E_BUFFER_TOO_SHORT);
-    expect(encodeConnect(out, 15, id.dataStart, 1, true, 5, 0, -1, 0, -1, 0, -1, 0, 0, 0, false)).toBe(15);
+    expect(encodeConnect(out, 14, connectOptions(id.dataStart, 1, true, 5, 0, -1, 0, -1, 0, -1, 0, 0, 0, false))).toBe(E_BUFFER_TOO_SHORT);
+    expect(encodeConnect(out, 15, connectOptions(id.dataStart, 1, true, 5, 0, -1, 0, -1, 0, -1, 0, 0, 0, false))).toBe(15);
   });
 
   it("decodes only protocol name MQTT at level 4", () => {
@@ -140,13 +151,13 @@ describe("CONNACK (3.2)", () => {
     expect(encodeConnack(out, OUT_BYTES, true, 0)).toBe(4);
     expect(hex(out, 4)).toBe("20 02 01 00");
     expect(decodeOut(4, 2)).toBe(OK);
-    expect(D.sessionPresent).toBe(true);
-    expect(D.returnCode).toBe(0);
+    expect(D.pk.sessionPresent).toBe(true);
+    expect(<i32>D.pk.returnCode).toBe(0);
     expect(encodeConnack(out, OUT_BYTES, false, 5)).toBe(4);
     expect(hex(out, 4)).toBe("20 02 00 05");
     expect(decodeOut(4, 2)).toBe(OK);
-    expect(D.sessionPresent).toBe(false);
-    expect(D.returnCode).toBe(5);
+    expect(D.pk.sessionPresent).toBe(false);
+    expect(<i32>D.pk.returnCode).toBe(5);
   });
 
   it("refuses session present with a refusal (3.2.2-4) and reserved flags", () => {
@@ -166,10 +177,10 @@ describe("PUBLISH (3.3)", () => {
     const n = encodePublish(out, OUT_BYTES, t.dataStart, 3, p.dataStart, 2, 0, false, false, 0);
     expect(hex(out, n)).toBe("30 07 00 03 61 2f 62 68 69");
     expect(decodeOut(n, 2)).toBe(OK);
-    expect(D.qos).toBe(0);
-    expect(D.packetId).toBe(0);
-    expect(hex(D.topic, D.topicLen)).toBe("61 2f 62");
-    expect(hex(D.payload, D.payloadLen)).toBe("68 69");
+    expect(<i32>D.pk.qos).toBe(0);
+    expect(<i32>D.pk.packetId).toBe(0);
+    expect(hex(D.pk.topic, D.pk.topicLen)).toBe("61 2f 62");
+    expect(hex(D.pk.payload, D.pk.payloadLen)).toBe("68 69");
   });
 
   it("encodes QoS 1 retained and QoS 2 duplicate with packet ids", () => {
@@ -178,17 +189,17 @@ describe("PUBLISH (3.3)", () => {
     let n = encodePublish(out, OUT_BYTES, t.dataStart, 3, p.dataStart, 2, 1, true, false, 10);
     expect(hex(out, n)).toBe("33 09 00 03 61 2f 62 00 0a 68 69");
     expect(decodeOut(n, 2)).toBe(OK);
-    expect(D.qos).toBe(1);
-    expect(D.retain).toBe(true);
-    expect(D.dup).toBe(false);
-    expect(D.packetId).toBe(10);
+    expect(<i32>D.pk.qos).toBe(1);
+    expect(D.pk.retain).toBe(true);
+    expect(D.pk.dup).toBe(false);
+    expect(<i32>D.pk.packetId).toBe(10);
     n = encodePublish(out, OUT_BYTES, t.dataStart, 3, p.dataStart, 0, 2, false, true, 0xfffe);
     expect(hex(out, n)).toBe("3c 07 00 03 61 2f 62 ff fe");
     expect(decodeOut(n, 2)).toBe(OK);
-    expect(D.qos).toBe(2);
-    expect(D.dup).toBe(true);
-    expect(D.packetId).toBe(0xfffe);
-    expect(D.payloadLen).toBe(0);
+    expect(<i32>D.pk.qos).toBe(2);
+    expect(D.pk.dup).toBe(true);
+    expect(<i32>D.pk.packetId).toBe(0xfffe);
+    expect(D.pk.payloadLen).toBe(0);
   });
 
   it("encodes a 2-byte remaining length (321 = c1 02)", () => {
@@ -198,7 +209,7 @@ describe("PUBLISH (3.3)", () => {
     expect(n).toBe(324);
     expect(hex(out, 6)).toBe("30 c1 02 00 01 61");
     expect(decodeOut(n, 3)).toBe(OK);
-    expect(D.payloadLen).toBe(318);
+    expect(D.pk.payloadLen).toBe(318);
   });
 
   it("encodes a UTF-8 topic byte for byte", () => {
@@ -241,8 +252,8 @@ describe("PUBACK, PUBREC, PUBREL, PUBCOMP, UNSUBACK (3.4-3.7, 3.11)", () => {
       expect(encodeAck(out, OUT_BYTES, types[i], ids[i])).toBe(4);
       expect(hex(out, 4)).toBe(want[i]);
       expect(decodeOut(4, 2)).toBe(OK);
-      expect(D.pkType).toBe(types[i]);
-      expect(D.packetId).toBe(ids[i]);
+      expect(D.pk.type).toBe(types[i]);
+      expect(<i32>D.pk.packetId).toBe(ids[i]);
     }
   });
 
@@ -262,9 +273,9 @@ describe("SUBSCRIBE, SUBACK, UNSUBSCRIBE (3.8-3.10)", () => {
     const n = encodeSubscribe(out, OUT_BYTES, 0x0a0b, list.dataStart, list.length);
     expect(hex(out, n)).toBe("82 0e 0a 0b 00 03 61 2f 62 01 00 03 63 2f 23 02");
     expect(decodeOut(n, 2)).toBe(OK);
-    expect(D.packetId).toBe(0x0a0b);
-    expect(D.count).toBe(2);
-    expect(D.payloadLen).toBe(list.length);
+    expect(<i32>D.pk.packetId).toBe(0x0a0b);
+    expect(D.pk.count).toBe(2);
+    expect(D.pk.payloadLen).toBe(list.length);
     expect(checkFilterList(list.dataStart, list.length, true)).toBe(2);
   });
 
@@ -273,7 +284,7 @@ describe("SUBSCRIBE, SUBACK, UNSUBSCRIBE (3.8-3.10)", () => {
     const n = encodeUnsubscribe(out, OUT_BYTES, 2, list.dataStart, list.length);
     expect(hex(out, n)).toBe("a2 0a 00 02 00 03 61 2f 2b 00 01 23");
     expect(decodeOut(n, 2)).toBe(OK);
-    expect(D.count).toBe(2);
+    expect(D.pk.count).toBe(2);
   });
 
   it("encodes SUBACK with granted QoS and failure codes", () => {
@@ -281,8 +292,8 @@ describe("SUBSCRIBE, SUBACK, UNSUBSCRIBE (3.8-3.10)", () => {
     const n = encodeSuback(out, OUT_BYTES, 1, codes.dataStart, 4);
     expect(hex(out, n)).toBe("90 06 00 01 00 01 02 80");
     expect(decodeOut(n, 2)).toBe(OK);
-    expect(D.count).toBe(4);
-    expect(hex(D.payload, D.count)).toBe("00 01 02 80");
+    expect(D.pk.count).toBe(4);
+    expect(hex(D.pk.payload, D.pk.count)).toBe("00 01 02 80");
   });
 
   it("refuses bad filters, empty lists, QoS 3 requests and bad SUBACK codes", () => {
@@ -312,7 +323,7 @@ describe("PINGREQ, PINGRESP, DISCONNECT (3.12-3.14)", () => {
       expect(encodeEmpty(out, OUT_BYTES, types[i])).toBe(2);
       expect(hex(out, 2)).toBe(want[i]);
       expect(decodeOut(2, 2)).toBe(OK);
-      expect(D.pkType).toBe(types[i]);
+      expect(D.pk.type).toBe(types[i]);
     }
     expect(encodeEmpty(out, 1, T.PINGREQ)).toBe(E_BUFFER_TOO_SHORT);
     expect(encodeEmpty(out, OUT_BYTES, T.CONNECT)).toBe(E_BAD_ARGUMENT);

@@ -1,4 +1,5 @@
 // Byte helpers shared by the unit specs (not a spec itself).
+import { Options, optionsDefaults } from "../../assembly/mqtt/options";
 
 /** Lower-case hex of memory p[0..n), bytes separated by spaces. */
 export function hex(p: usize, n: i32): string {
@@ -139,4 +140,31 @@ export function written(): string {
 export function logCount(s: string): i32 {
   const b = latin1(s);
   return _logCount(b.dataStart, b.length);
+}
+
+/** An options record (mqtt/options.ts) from CONNECT's fields in wire order,
+ * for specs that encode a CONNECT; one static record, overwritten per call. */
+export function connectOptions(
+  clientId: usize, clientIdLen: i32, clean: bool, keepAlive: i32,
+  user: usize, userLen: i32, pass: usize, passLen: i32,
+  willTopic: usize, willTopicLen: i32, willPayload: usize, willPayloadLen: i32,
+  willQos: i32, willRetain: bool
+): Options {
+  const o = changetype<Options>(memory.data(offsetof<Options>(), 4));
+  optionsDefaults(o);
+  o.clientId = clientId;
+  o.clientIdLen = clientIdLen;
+  o.clean = clean;
+  o.keepAlive = keepAlive;
+  o.user = user;
+  o.userLen = userLen;
+  o.pass = pass;
+  o.passLen = passLen;
+  o.willTopic = willTopic;
+  o.willTopicLen = willTopicLen;
+  o.willPayload = willPayload;
+  o.willPayloadLen = willPayloadLen;
+  o.willQos = <u8>willQos;
+  o.willRetain = willRetain;
+  return o;
 }

@@ -67,8 +67,8 @@ describe("Parser: whole packets at any split", () => {
     expect(p.length()).toBe(14);
     expect(p.truncated()).toBe(false);
     expect(D.decodePacket(p.first, p.buf, p.length())).toBe(OK);
-    expect(D.packetId).toBe(0x1234);
-    expect(hex(D.payload, D.payloadLen)).toBe("68 65 6c 6c 6f 21 21");
+    expect(<i32>D.pk.packetId).toBe(0x1234);
+    expect(hex(D.pk.payload, D.pk.payloadLen)).toBe("68 65 6c 6c 6f 21 21");
   });
 
   it("frames the same packet for every chunk size, with push() and with need()/advance()", () => {
@@ -111,12 +111,12 @@ describe("Parser: whole packets at any split", () => {
     expect(p.done()).toBe(true); // PINGRESP: done right after its length byte
     expect(p.length()).toBe(0);
     expect(D.decodePacket(p.first, p.buf, p.length())).toBe(OK);
-    expect(D.pkType).toBe(13);
+    expect(D.pk.type).toBe(13);
     p.reset();
     pos += p.push(a.dataStart + pos, a.length - pos);
     expect(pos).toBe(a.length);
     expect(D.decodePacket(p.first, p.buf, p.length())).toBe(OK);
-    expect(D.packetId).toBe(7);
+    expect(<i32>D.pk.packetId).toBe(7);
     // once done it takes nothing more
     expect(p.push(a.dataStart, a.length)).toBe(0);
   });
@@ -196,7 +196,7 @@ describe("Parser: oversized bodies", () => {
       expect(feed(p, a, big.length, step)).toBe(4);
       expect(p.truncated()).toBe(false);
       expect(D.decodePacket(p.first, p.buf, p.length())).toBe(OK);
-      expect(D.packetId).toBe(0x1234);
+      expect(<i32>D.pk.packetId).toBe(0x1234);
       // the session's read loop
       setGuards();
       const q = new Parser(body, BUF, skip, 8);

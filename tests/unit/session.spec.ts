@@ -2,7 +2,7 @@
 // broker: the host imports and the "broker" control module come from
 // tests/unit/scripted-host.js through as-pect.config.js. Time only moves
 // when the spec moves it.
-import { utf8, cat, str, fill, hex } from "./helpers";
+import { utf8, cat, str, fill, hex, connectOptions } from "./helpers";
 import * as S from "../../assembly/mqtt/session";
 import * as ob from "../../assembly/mqtt/outbox";
 import * as router from "../../assembly/mqtt/router";
@@ -11,6 +11,8 @@ import * as stats from "../../assembly/mqtt/stats";
 import { encodeConnect } from "../../assembly/mqtt/codec/encode";
 import { hostMessage } from "../../assembly/host/abi";
 import * as E from "../../assembly/errors";
+import { optionsDefaults } from "../../assembly/mqtt/options";
+import { onEvent } from "../../assembly/host/events";
 
 @external("broker", "reset") declare function bReset(): void;
 @external("broker", "set") declare function bSet(key: i32, value: i32): void;
@@ -80,16 +82,17 @@ function run(ms: i32, step: i32 = 10): void {
 }
 
 function configure(keepAlive: i32): void {
-  S.host = hostName.dataStart;
-  S.hostLen = hostName.length;
-  S.port = 1883;
-  S.clientId = clientName.dataStart;
-  S.clientIdLen = clientName.length;
-  S.cleanSession = true;
-  S.keepAliveS = keepAlive;
-  S.userLen = -1;
-  S.passLen = -1;
-  S.willTopicLen = -1;
+  optionsDefaults(S.opts);
+  S.opts.host = hostName.dataStart;
+  S.opts.hostLen = <i16>hostName.length;
+  S.opts.port = 1883;
+  S.opts.clientId = clientName.dataStart;
+  S.opts.clientIdLen = clientName.length;
+  S.opts.clean = true;
+  S.opts.keepAlive = keepAlive;
+  S.opts.userLen = -1;
+  S.opts.passLen = -1;
+  S.opts.willTopicLen = -1;
   router.setHostSink(toHost);
 }
 
@@ -142,7 +145,7 @@ describe("session: CONNECT / CONNACK", () => {
     connect(30);
     expect(bOpens()).toBe(1);
     expect(bSentType(0)).toBe(CONNECT);
-    const want = encodeConnect(copyBuf + 2048, 2048, clientName.dataStart, clientName.length, true, 30, 0, -1, 0, -1, 0, -1, 0, 0, 0, false);
+    const want = encodeConnect(copyBuf + 2048, 2048, connectOptions(clientName.dataStart, clientName.length, true, 30, 0, -1, 0, -1, 0, -1, 0, 0, 0, false));
     const n = bSentCopy(0, copyBuf, 2048);
     expect(n).toBe(want);
     expect(hex(copyBuf, n)).toBe(hex(copyBuf + 2048, want));
@@ -172,6 +175,29 @@ describe("session: CONNECT / CONNACK", () => {
     expect(bOpens()).toBe(1); // the first backoff is 1000..1250 ms
     run(500);
     expect(bOpens()).toBe(2);
+    expect(S.state()).toBe(S.ST_CONNECTED);
+  });
+
+  it("refused credentials (CONNACK 5) are retried at most about 20 times an hour, never in a hot loop", () => {
+    bSet(CONNACK_CODE, 5);
+    connect();
+    run(3600 * 1000 - 50, 1000);
+    const n = bOpens();
+    // 1, 2, 4 ... 256 s, then every 300-375 s: 9 + at most 10 more
+    expect(n).toBeGreaterThanOrEqual(12);
+    expect(n).toBeLessThanOrEqual(20);
+    expect(bCountEvent(EV_CONNECTED)).toBe(0);
+  });
+
+  it("a broker that is unavailable (CONNACK 3) keeps the usual 60 s ceiling", () => {
+    bSet(CONNACK_CODE, 3);
+    connect();
+    run(3600 * 1000 - 50, 1000);
+    // 1 ... 32 s, then every 60-75 s
+    expect(bOpens()).toBeGreaterThan(40);
+    // accepted at last: the ceiling is the usual one again for later failures
+    bSet(CONNACK_CODE, 0);
+    run(80 * 1000, 1000);
     expect(S.state()).toBe(S.ST_CONNECTED);
   });
 
@@ -513,6 +539,36 @@ describe("session: keep alive", () => {
     expect(S.state()).toBe(S.ST_CONNECTED);
     run(5000);
     expect(S.state()).toBe(S.ST_CONNECTED);
+  });
+});
+
+let hookEvents: i32 = 0;
+let hookLastKind: i32 = 0;
+let hookLastA: i32 = -1;
+function hook(kind: i32, a: i32, b: i32, p: usize, n: i32): void {
+  hookEvents++;
+  hookLastKind = kind;
+  hookLastA = a;
+}
+
+describe("session: events to an app inside the module", () => {
+  beforeEach(fresh);
+
+  it("the app's hook sees each event the host gets, with the same values", () => {
+    hookEvents = 0;
+    onEvent(hook);
+    connect();
+    expect(hookEvents).toBe(1);
+    expect(hookLastKind).toBe(EV_CONNECTED);
+    expect(hookLastA).toBe(bLastEventA(EV_CONNECTED));
+    S.stop();
+    run(50);
+    expect(hookLastKind).toBe(EV_DISCONNECTED);
+    expect(hookEvents).toBe(2);
+    onEvent(null);
+    connect();
+    expect(hookEvents).toBe(2); // removed: the host still gets it
+    expect(bCountEvent(EV_CONNECTED)).toBe(2);
   });
 });
 

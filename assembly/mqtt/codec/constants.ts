@@ -21,7 +21,8 @@ export const FLAG_DUP: u8 = 0x08;
 
 /** The flags each type must carry (PUBLISH is checked separately). */
 export function requiredFlags(type: u8): u8 {
-  return type == PUBREL || type == SUBSCRIBE || type == UNSUBSCRIBE ? 2 : 0;
+  // PUBREL 6, SUBSCRIBE 8, UNSUBSCRIBE 10, as a bit set
+  return type < 16 ? <u8>((0x0540 >> type) & 1) << 1 : 0;
 }
 
 /** Largest value the 4-byte remaining length can hold. */

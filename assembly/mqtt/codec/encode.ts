@@ -3,6 +3,7 @@
 import { OK, E_BUFFER_TOO_SHORT, E_BAD_QOS, E_BAD_ARGUMENT, E_MALFORMED, E_PACKET_TOO_LARGE } from "../../errors";
 import * as T from "./constants";
 import { checkTopicName, checkTopicFilter, validUtf8 } from "./utf8";
+import { Options } from "../options";
 
 /** Bytes the remaining-length field takes for v. */
 export function varintSize(v: i32): i32 {
@@ -44,54 +45,45 @@ function header(out: usize, cap: i32, first: u8, rem: i32): i32 {
 }
 
 /**
- * CONNECT. Absent fields have a negative length: user, password (which
- * needs a user, 3.1.2.9) and will (willTopicLen < 0).
+ * CONNECT from the options record. Absent fields have a negative length:
+ * user, password (which needs a user, 3.1.2.9) and will (willTopicLen < 0).
  */
-export function encodeConnect(
-  out: usize, cap: i32,
-  clientId: usize, clientIdLen: i32, clean: bool, keepAlive: i32,
-  user: usize, userLen: i32, pass: usize, passLen: i32,
-  willTopic: usize, willTopicLen: i32, willPayload: usize, willPayloadLen: i32,
-  willQos: i32, willRetain: bool
-): i32 {
-  if (keepAlive < 0 || keepAlive > 65535 || clientIdLen < 0 || clientIdLen > 65535) return E_BAD_ARGUMENT;
-  if (clientIdLen == 0 && !clean) return E_BAD_ARGUMENT; // 3.1.3.1
-  if (!validUtf8(clientId, clientIdLen)) return E_BAD_ARGUMENT;
-  let flags: u8 = clean ? 0x02 : 0;
-  let rem = 10 + 2 + clientIdLen;
-  if (willTopicLen >= 0) {
-    if (willQos < 0 || willQos > 2) return E_BAD_QOS;
-    if (checkTopicName(willTopic, willTopicLen) != OK) return E_BAD_ARGUMENT;
-    if (willPayloadLen < 0 || willPayloadLen > 65535) return E_BAD_ARGUMENT;
-    flags |= 0x04 | <u8>(willQos << 3) | (willRetain ? 0x20 : 0);
-    rem += 4 + willTopicLen + willPayloadLen;
+export function encodeConnect(out: usize, cap: i32, o: Options): i32 {
+  if (o.keepAlive < 0 || o.keepAlive > 65535) return E_BAD_ARGUMENT;
+  const will = o.willTopicLen >= 0;
+  const user = o.userLen >= 0;
+  if (will && o.willQos > 2) return E_BAD_QOS;
+  if (o.passLen >= 0 && !user) return E_BAD_ARGUMENT; // 3.1.2-22
+  let flags: u8 = (o.clean ? 0x02 : 0) | (user ? 0x80 : 0) | (o.passLen >= 0 ? 0x40 : 0);
+  if (will) flags |= 0x04 | <u8>(o.willQos << 3) | (o.willRetain ? 0x20 : 0);
+  // the payload's strings, (pointer, length) pairs from clientId on
+  const f = changetype<usize>(o) + offsetof<Options>("clientId");
+  let rem = 10;
+  for (let k = 0; k < 5; k++) {
+    const p = load<usize>(f + (k << 3));
+    const n = load<i32>(f + (k << 3), sizeof<usize>());
+    if (k > 0 && (k < 3 ? !will : n < 0)) continue;
+    if (n < 0 || n > 65535) return E_BAD_ARGUMENT;
+    if ((k == 0 || k == 3) && !validUtf8(p, n)) return E_BAD_ARGUMENT;
+    if (k == 1 && checkTopicName(p, n) != OK) return E_BAD_ARGUMENT;
+    rem += 2 + n;
   }
-  if (userLen >= 0) {
-    if (userLen > 65535 || !validUtf8(user, userLen)) return E_BAD_ARGUMENT;
-    flags |= 0x80;
-    rem += 2 + userLen;
-  }
-  if (passLen >= 0) {
-    if (userLen < 0 || passLen > 65535) return E_BAD_ARGUMENT;
-    flags |= 0x40;
-    rem += 2 + passLen;
-  }
+  if (o.clientIdLen == 0 && !o.clean) return E_BAD_ARGUMENT; // 3.1.3.1
   const h = header(out, cap, T.CONNECT << 4, rem);
   if (h < 0) return h;
-  let p = out + h;
-  put16(p, 4);
-  store<u32>(p + 2, 0x5454514D); // "MQTT"
-  store<u8>(p + 6, 4); // protocol level 3.1.1
-  store<u8>(p + 7, flags);
-  put16(p + 8, keepAlive);
-  p = putStr(p + 10, clientId, clientIdLen);
-  if (willTopicLen >= 0) {
-    p = putStr(p, willTopic, willTopicLen);
-    p = putStr(p, willPayload, willPayloadLen);
+  let q = out + h;
+  put16(q, 4);
+  store<u32>(q + 2, 0x5454514D); // "MQTT"
+  store<u8>(q + 6, o.version); // protocol level (4: 3.1.1)
+  store<u8>(q + 7, flags);
+  put16(q + 8, o.keepAlive);
+  q += 10;
+  for (let k = 0; k < 5; k++) {
+    const n = load<i32>(f + (k << 3), sizeof<usize>());
+    if (k > 0 && (k < 3 ? !will : n < 0)) continue;
+    q = putStr(q, load<usize>(f + (k << 3)), n);
   }
-  if (userLen >= 0) p = putStr(p, user, userLen);
-  if (passLen >= 0) p = putStr(p, pass, passLen);
-  return <i32>(p - out);
+  return <i32>(q - out);
 }
 
 export function encodeConnack(out: usize, cap: i32, sessionPresent: bool, rc: i32): i32 {
@@ -125,7 +117,8 @@ export function encodePublish(
 
 /** PUBACK, PUBREC, PUBREL, PUBCOMP and UNSUBACK: type + packet id. */
 export function encodeAck(out: usize, cap: i32, type: u8, packetId: i32): i32 {
-  if (type != T.PUBACK && type != T.PUBREC && type != T.PUBREL && type != T.PUBCOMP && type != T.UNSUBACK) return E_BAD_ARGUMENT;
+  // PUBACK 4, PUBREC 5, PUBREL 6, PUBCOMP 7, UNSUBACK 11, as a bit set
+  if (type > 15 || ((0x08F0 >> type) & 1) == 0) return E_BAD_ARGUMENT;
   if (packetId < 1 || packetId > 65535) return E_BAD_ARGUMENT;
   const h = header(out, cap, (type << 4) | T.requiredFlags(type), 2);
   if (h < 0) return h;
@@ -135,7 +128,7 @@ export function encodeAck(out: usize, cap: i32, type: u8, packetId: i32): i32 {
 
 /** PINGREQ, PINGRESP and DISCONNECT. */
 export function encodeEmpty(out: usize, cap: i32, type: u8): i32 {
-  if (type != T.PINGREQ && type != T.PINGRESP && type != T.DISCONNECT) return E_BAD_ARGUMENT;
+  if (type < T.PINGREQ || type > T.DISCONNECT) return E_BAD_ARGUMENT; // 12, 13, 14
   const h = header(out, cap, type << 4, 0);
   return h < 0 ? h : 2;
 }

@@ -5,18 +5,19 @@
 // rest skipped, so the stream stays in step; truncated() tells.
 import { OK, E_REMAINING_LENGTH } from "../../errors";
 
-const S_HEADER = 0;
-const S_LENGTH = 1;
-const S_BODY = 2;
-const S_SKIP = 3;
-const S_DONE = 4;
+const S_HEADER: u8 = 0;
+const S_LENGTH: u8 = 1;
+const S_BODY: u8 = 2;
+const S_SKIP: u8 = 3;
+const S_DONE: u8 = 4;
 
 export class Parser {
-  state: i32 = S_HEADER;
+  // bytes first, so the record packs into 32 bytes of static RAM
+  state: u8 = S_HEADER;
   first: u8 = 0;
   lenByte: u8 = 0;
+  shift: u8 = 0;
   remaining: i32 = 0;
-  shift: i32 = 0;
   got: i32 = 0;
   kept: i32 = 0;
   constructor(public buf: usize, public cap: i32, public skip: usize, public skipCap: i32) {}
@@ -34,7 +35,8 @@ export class Parser {
 
   reset(): void {
     this.state = S_HEADER;
-    this.remaining = this.shift = this.got = 0;
+    this.shift = 0;
+    this.remaining = this.got = 0;
   }
 
   /** Bytes wanted next (at most); 0 once a packet is complete. */
@@ -60,12 +62,13 @@ export class Parser {
     const s = this.state;
     if (s == S_HEADER) {
       this.state = S_LENGTH;
-      this.remaining = this.shift = this.got = 0;
+      this.shift = 0;
+      this.remaining = this.got = 0;
       return OK;
     }
     if (s == S_LENGTH) {
       const b = this.lenByte;
-      this.remaining |= (<i32>(b & 0x7F)) << this.shift;
+      this.remaining |= (<i32>(b & 0x7F)) << <i32>this.shift;
       this.shift += 7;
       if ((b & 0x80) != 0) {
         if (this.shift >= 28) return E_REMAINING_LENGTH; // a 5th byte
