@@ -11,6 +11,7 @@ import * as stats from "../../assembly/mqtt/stats";
 import { encodeConnect } from "../../assembly/mqtt/codec/encode";
 import { hostMessage } from "../../assembly/host/abi";
 import * as E from "../../assembly/errors";
+import { MAX_INFLIGHT } from "../../assembly/config";
 import { optionsDefaults } from "../../assembly/mqtt/options";
 import { onEvent } from "../../assembly/host/events";
 
@@ -348,18 +349,18 @@ describe("session: outbound QoS 1 and 2", () => {
     expect(S.pending()).toBe(0);
   });
 
-  it("keeps at most 8 QoS > 0 packets in flight, sending the next on each ack", () => {
+  it("keeps at most MAX_INFLIGHT QoS > 0 packets in flight, sending the next on each ack", () => {
     bSet(AUTO_ACK, 0);
     connect();
     const ids = new Array<i32>(0);
-    for (let k = 0; k < 10; k++) ids.push(publish(1, utf8("w")));
+    for (let k = 0; k < MAX_INFLIGHT + 2; k++) ids.push(publish(1, utf8("w")));
     run(30);
-    expect(bCountType(PUBLISH)).toBe(8);
+    expect(bCountType(PUBLISH)).toBe(MAX_INFLIGHT);
     inject([0x40, 2, <u8>(ids[0] >> 8), <u8>ids[0]]);
     run(30);
-    expect(bCountType(PUBLISH)).toBe(9);
-    expect(bSentId(nth(PUBLISH, 8))).toBe(ids[8]);
-    expect(S.pending()).toBe(9);
+    expect(bCountType(PUBLISH)).toBe(MAX_INFLIGHT + 1);
+    expect(bSentId(nth(PUBLISH, MAX_INFLIGHT))).toBe(ids[MAX_INFLIGHT]);
+    expect(S.pending()).toBe(MAX_INFLIGHT + 1);
   });
 
   it("a PUBREC for an unknown id is answered with PUBREL", () => {
