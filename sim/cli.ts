@@ -537,7 +537,7 @@ async function boardMain(args: Args, board: BoardEmulator, url: string, broker: 
     const [cmd, ...rest] = line.split(/\s+/);
     switch (cmd) {
       // the board's console takes these as they are (board/CONSOLE.md)
-      case 'sub': case 'unsub': case 'pub': case 'disconnect': case 'connect': case 'stats': run.send(line); break;
+      case 'sub': case 'unsub': case 'pub': case 'disconnect': case 'connect': case 'stats': case 'set': run.send(line); break;
       case 'wait': await sleep(Number(rest[0] ?? 0)); break;
       case 'drop': run.modem.fault('pdp-deact'); break;
       case 'fault': injectFault(run.modem, rest[0]); break;

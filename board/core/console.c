@@ -1,6 +1,7 @@
 /* Board console: board/CONSOLE.md. See console.h. */
 #include "console.h"
 #include "hal.h"
+#include "io_table.h"
 
 #include <string.h>
 
@@ -255,12 +256,30 @@ static void start(void)
     if (r != ATMQTT_OK && r != ATMQTT_E_TRAP) refuse(r, "start");
 }
 
+void console_pin(int32_t pin, int32_t level)
+{
+    outs("P ");
+    outi(pin);
+    outc(' ');
+    outi(level ? 1 : 0);
+    outc('\n');
+}
+
+/* set pin|adc|i2c: an app's inputs, into the board's io_table */
+static void cmd_set(char *rest)
+{
+    char *what = word(&rest), *a = word(&rest), *b = word(&rest);
+    const char *bad = io_table_set(what, a, b);
+    if (bad) refuse(-10, bad);
+}
+
 static void run(char *s)
 {
     char *verb = word(&s);
     if (!*verb) return;
     if (!strcmp(verb, "cfg")) { cmd_cfg(s); return; }
     if (!strcmp(verb, "stats")) { cmd_stats(); return; }
+    if (!strcmp(verb, "set")) { cmd_set(s); return; }
     if (!strcmp(verb, "start")) {
         if (keep.started) { refuse(-10, "start: already started"); return; }
         start();
