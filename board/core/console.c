@@ -258,9 +258,8 @@ static void start(void)
 
 void console_pin(int32_t pin, int32_t level)
 {
-    outs("P ");
+    outc('P');
     outi(pin);
-    outc(' ');
     outi(level ? 1 : 0);
     outc('\n');
 }
@@ -271,6 +270,28 @@ static void cmd_set(char *rest)
     char *what = word(&rest), *a = word(&rest), *b = word(&rest);
     const char *bad = io_table_set(what, a, b);
     if (bad) refuse(-10, bad);
+}
+
+/* call EXPORT [ARGS...]: any i32 export of the module (test builds' io_*),
+ * answered by a `C EXPORT VALUE` line */
+static void cmd_call(char *rest)
+{
+    char *name = word(&rest), *w;
+    int32_t args[4], v = 0, r;
+    int n = 0;
+    while (*(w = word(&rest))) {
+        int neg = *w == '-';
+        int32_t x = num(w + neg);
+        if (n == 4 || x < 0) { refuse(-10, "call EXPORT [ARGS...] (up to 4 numbers)"); return; }
+        args[n++] = neg ? -x : x;
+    }
+    r = atmqtt_call(core, name, n, args, &v);
+    if (r == ATMQTT_E_WASM3) { refuse(-10, "call: no such export (or another argument count)"); return; }
+    if (r != ATMQTT_OK) { refuse(r, "call"); return; }
+    outs("C ");
+    outs(name);
+    outi(v);
+    outc('\n');
 }
 
 static void run(char *s)
@@ -291,6 +312,7 @@ static void run(char *s)
     else if (!strcmp(verb, "pub")) cmd_pub(s);
     else if (!strcmp(verb, "disconnect")) result(atmqtt_disconnect(core), "disconnect");
     else if (!strcmp(verb, "connect")) result(atmqtt_connect(core), "connect");
+    else if (!strcmp(verb, "call")) cmd_call(s);
     else refuse(-10, "unknown command");
 }
 

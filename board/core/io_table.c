@@ -62,7 +62,7 @@ int32_t io_table_pin_write(int32_t pin, int32_t level)
 
 int32_t io_table_adc_read(int32_t ch)
 {
-    return (ch >= 0 && ch < IO_ADC) ? adc[ch] : ATMQTT_ERR_NO_SUCH_PIN;
+    return (ch >= 0 && ch < IO_ADC) ? (int32_t)adc[ch] : ATMQTT_ERR_NO_SUCH_PIN;
 }
 
 /* a register-file device: the first byte written sets the register

@@ -107,6 +107,14 @@ u32 Z_hostZ_i2c_xfer(struct Z_host_instance_t *h, u32 addr, u32 wp, u32 wl, u32 
     return (u32)hal_i2c_xfer((int32_t)addr, w, (int32_t)wl, r, (int32_t)rl);
 }
 
+/* The translated module's exports are C functions known at build time:
+ * no lookup by name here (board/core/atmqtt_host.h). */
+int32_t atmqtt_call(atmqtt_core *c, const char *name, int argc, const int32_t *args, int32_t *out)
+{
+    (void)c; (void)name; (void)argc; (void)args; (void)out;
+    return ATMQTT_E_WASM3;
+}
+
 /* ---- calls, traps, restarts ---- */
 
 static void schedule_restart(atmqtt_core *c)
