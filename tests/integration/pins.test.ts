@@ -78,6 +78,22 @@ test('i2c: a register read and write on a register-file device; no device is i2c
   assert.notEqual(host.pins.command(['i2c', '0x48', 'zz']), null);
 });
 
+test('the same calls under wasm3 0.5.0 (pywasm3): pin event, ADC, modem pin refused', { timeout: 60_000 }, () => {
+  const events: HostEvent[] = [];
+  const host = new NodeHost({ runtime: 'wasm3', wasmPath: PROFILES.default.probe, config: {}, onEvent: (e) => events.push(e) });
+  try {
+    const io = (name: string, ...a: number[]) => host.engine.call(`io_${name}`, ...a);
+    assert.equal(io('pin_mode', 13, 1), 0);
+    assert.equal(io('pin_write', 13, 1), 0);
+    assert.equal(io('pin_write', 4, 1), code('pin-reserved'));
+    host.pins.command(['adc', '0', '700']);
+    assert.equal(io('adc_read', 0), 700);
+    assert.deepEqual(events, [{ event: 'pin', pin: 13, value: 1 }]);
+  } finally {
+    host.stop();
+  }
+});
+
 test('the release module imports none of the board I/O calls (its app uses none)', () => {
   const imports = WebAssembly.Module.imports(new WebAssembly.Module(readFileSync(PROFILES.default.wasm))).map((i) => i.name);
   for (const name of ['pin_mode', 'pin_read', 'pin_write', 'adc_read', 'i2c_xfer']) assert.ok(!imports.includes(name), name);
