@@ -62,3 +62,9 @@ export const E_WS_TOO_LARGE: i32 = -27;
 export const E_WS_CLOSED: i32 = -28;
 /** tls-failed: TLS handshake or certificate check failed (the host log says why) */
 export const E_TLS: i32 = -29;
+/** pin-reserved: the pin drives the modem (PWRKEY or RESET): apps may not touch it (detail: pin) */
+export const E_PIN_RESERVED: i32 = -30;
+/** no-such-pin: the board has no such pin, ADC channel or pin mode */
+export const E_NO_SUCH_PIN: i32 = -31;
+/** i2c-nack: no I2C device answered at the address, or it refused a byte */
+export const E_I2C_NACK: i32 = -32;

@@ -27,6 +27,7 @@ const USAGE = `usage: atmqtt sim [--broker mqtt://host:port | mqtts://host:port 
   \`atmqtt modem --raw\`/\`--pty\` instead of the built-in emulator)
 stdin commands: sub FILTER QOS | unsub FILTER | pub TOPIC QOS RETAIN PAYLOAD...
   | wait MS | drop | disconnect | connect | fault NAME | quit
+  | set pin N 0|1 | set adc CH VALUE | set i2c ADDR HEX  (an app's inputs: board/ABI.md "Board I/O")
 faults (with --modem): ${FAULTS.join(', ')}`;
 
 function emit(o: object): void {
@@ -429,6 +430,13 @@ async function main(argv: string[]): Promise<void> {
         break;
       }
       case 'wait': await sleep(Number(rest[0] ?? 0)); break;
+      // an app's inputs; its outputs come out as pin events
+      case 'set': {
+        const bad = host.pins.command(rest);
+        if (bad !== null) emit({ event: 'error', code: 'bad-argument', message: bad });
+        else host.wake();
+        break;
+      }
       // a lost network: host sockets reset; through a modem the bearer goes
       // (+PDP: DEACT / WIFI DISCONNECT) and its sockets with it
       case 'drop':
@@ -529,7 +537,7 @@ async function boardMain(args: Args, board: BoardEmulator, url: string, broker: 
     const [cmd, ...rest] = line.split(/\s+/);
     switch (cmd) {
       // the board's console takes these as they are (board/CONSOLE.md)
-      case 'sub': case 'unsub': case 'pub': case 'disconnect': case 'connect': case 'stats': run.send(line); break;
+      case 'sub': case 'unsub': case 'pub': case 'disconnect': case 'connect': case 'stats': case 'set': run.send(line); break;
       case 'wait': await sleep(Number(rest[0] ?? 0)); break;
       case 'drop': run.modem.fault('pdp-deact'); break;
       case 'fault': injectFault(run.modem, rest[0]); break;

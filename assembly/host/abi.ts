@@ -16,6 +16,11 @@
 @external("host", "log") declare function _log(level: i32, ptr: usize, len: i32): void;
 @external("host", "config_read") declare function _config_read(key: i32, ptr: usize, max: i32): i32;
 @external("host", "event") declare function _event(kind: i32, a: i32, b: i32, ptr: usize, len: i32): void;
+@external("host", "pin_mode") declare function _pin_mode(pin: i32, mode: i32): i32;
+@external("host", "pin_read") declare function _pin_read(pin: i32): i32;
+@external("host", "pin_write") declare function _pin_write(pin: i32, level: i32): i32;
+@external("host", "adc_read") declare function _adc_read(channel: i32): i32;
+@external("host", "i2c_xfer") declare function _i2c_xfer(addr: i32, wptr: usize, wlen: i32, rptr: usize, rlen: i32): i32;
 @external("host", "message") declare function _message(topic: usize, topicLen: i32, payload: usize, payloadLen: i32, flags: i32): void;
 
 /** Milliseconds since an arbitrary start, wrapping at 2^32. */
@@ -43,4 +48,15 @@ export function configRead(key: i32, ptr: usize, max: i32): i32 { return _config
 export function hostEvent(kind: i32, a: i32, b: i32, ptr: usize, len: i32): void { _event(kind, a, b, ptr, len); }
 export function hostMessage(topic: usize, topicLen: i32, payload: usize, payloadLen: i32, flags: i32): void {
   _message(topic, topicLen, payload, payloadLen, flags);
+}
+
+// Board I/O for apps (board/ABI.md, "Board I/O"). AssemblyScript imports
+// only what is called, so a module whose app uses none of these imports
+// none of them and no host needs to offer them. Apps call assembly/app/io.ts.
+export function pinMode(pin: i32, mode: i32): i32 { return _pin_mode(pin, mode); }
+export function pinRead(pin: i32): i32 { return _pin_read(pin); }
+export function pinWrite(pin: i32, level: i32): i32 { return _pin_write(pin, level); }
+export function adcRead(channel: i32): i32 { return _adc_read(channel); }
+export function i2cXfer(addr: i32, wptr: usize, wlen: i32, rptr: usize, rlen: i32): i32 {
+  return _i2c_xfer(addr, wptr, wlen, rptr, rlen);
 }

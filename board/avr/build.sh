@@ -35,10 +35,10 @@ gen=(-Wall -Wno-unused-variable -Wno-unused-parameter -Wno-unused-value -Wno-unu
 log="$out/compile.log"
 : > "$log"
 "$cc" "${common[@]}" "${gen[@]}" -c "$out/atmqtt_w2c.c" -o "$out/atmqtt_w2c.o" 2>>"$log"
-for c in board/wasm2c/w2c_rt.c board/wasm2c/atmqtt_aot.c board/core/console.c board/core/hal_nosock.c board/avr/hal_avr.c; do
+for c in board/wasm2c/w2c_rt.c board/wasm2c/atmqtt_aot.c board/core/console.c board/core/io_table.c board/core/hal_nosock.c board/avr/hal_avr.c; do
   "$cc" "${common[@]}" "${ours[@]}" -c "$c" -o "$out/$(basename "${c%.c}").o" 2>>"$log"
 done
-objs=("$out"/atmqtt_w2c.o "$out"/w2c_rt.o "$out"/atmqtt_aot.o "$out"/console.o "$out"/hal_nosock.o "$out"/hal_avr.o)
+objs=("$out"/atmqtt_w2c.o "$out"/w2c_rt.o "$out"/atmqtt_aot.o "$out"/console.o "$out"/io_table.o "$out"/hal_nosock.o "$out"/hal_avr.o)
 "$cc" -mmcu=$mcu -Os -Wl,--gc-sections -o "$out/atmqtt-avr.elf" "${objs[@]}" 2>>"$log"
 "${prefix}objcopy" -O ihex -R .eeprom "$out/atmqtt-avr.elf" "$out/atmqtt-avr.hex"
 if [ -s "$log" ]; then cat "$log" >&2; fi

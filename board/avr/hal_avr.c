@@ -13,6 +13,8 @@
 #include "atmqtt_host.h"
 #include "console.h"
 #include "hal.h"
+#include "atmqtt_abi.h"
+#include "io_table.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -210,6 +212,80 @@ void hal_gpio_write(int32_t pin, int32_t level)
     bit = (uint8_t)_BV(pin);
     if (level) PORTD |= bit; else PORTD &= (uint8_t)~bit;
     DDRD |= bit;
+}
+
+/* ---- board I/O: ABI pin = port * 8 + bit, ports A B C D (0-7 PA0-7,
+ * 8-15 PB0-7, 16-23 PC0-7, 24-31 PD0-7); ADC channel c = PA(c). PD0-PD3
+ * carry the two USARTs and PD4/PD5 the modem's PWRKEY/RESET: refused.
+ * The port registers are driven for real (simavr sees them); each change
+ * of an output is also a console P line. Inputs and ADC channels given by
+ * the console (`set pin|adc`, io_table.c) read as given, others from the
+ * chip. I2C: only the console's simulated device (`set i2c`), no TWI. ---- */
+static volatile uint8_t *const PORTS[4] = { &PORTA, &PORTB, &PORTC, &PORTD };
+static volatile uint8_t *const DDRS[4] = { &DDRA, &DDRB, &DDRC, &DDRD };
+static volatile uint8_t *const PINS[4] = { &PINA, &PINB, &PINC, &PIND };
+
+static int32_t avr_pin(int32_t pin)
+{
+    if (pin < 0 || pin > 31) return ATMQTT_ERR_NO_SUCH_PIN;
+    return pin >= 24 && pin <= 29 ? ATMQTT_ERR_PIN_RESERVED : 0;
+}
+
+int32_t hal_pin_mode(int32_t pin, int32_t mode)
+{
+    int32_t r = avr_pin(pin);
+    uint8_t bit;
+    if (r) return r;
+    io_table_on_pin = console_pin;
+    if ((r = io_table_pin_mode(pin, mode)) != 0) return r;
+    bit = (uint8_t)_BV(pin & 7);
+    if (mode == 1) *DDRS[pin >> 3] |= bit;
+    else {
+        *DDRS[pin >> 3] &= (uint8_t)~bit;
+        if (mode == 2) *PORTS[pin >> 3] |= bit; else *PORTS[pin >> 3] &= (uint8_t)~bit;
+    }
+    return 0;
+}
+
+int32_t hal_pin_read(int32_t pin)
+{
+    int32_t r = avr_pin(pin);
+    if (r) return r;
+    if (!(*DDRS[pin >> 3] & _BV(pin & 7)) && io_table_input_given(pin)) return io_table_pin_read(pin);
+    return (*PINS[pin >> 3] >> (pin & 7)) & 1;
+}
+
+int32_t hal_pin_write(int32_t pin, int32_t level)
+{
+    int32_t r = avr_pin(pin);
+    uint8_t bit;
+    if (r) return r;
+    io_table_on_pin = console_pin;
+    if ((r = io_table_pin_write(pin, level)) != 0) return r;
+    bit = (uint8_t)_BV(pin & 7);
+    if (level) *PORTS[pin >> 3] |= bit; else *PORTS[pin >> 3] &= (uint8_t)~bit;
+    return 0;
+}
+
+int32_t hal_adc_read(int32_t ch)
+{
+    uint16_t v;
+    if (ch < 0 || ch > 7) return ATMQTT_ERR_NO_SUCH_PIN;
+    if (io_table_adc_given(ch)) return io_table_adc_read(ch);
+    /* one conversion, AVcc reference, clock / 128: about 0.1 ms at 16 MHz */
+    ADMUX = (uint8_t)(_BV(REFS0) | ch);
+    ADCSRA = _BV(ADEN) | _BV(ADSC) | _BV(ADPS2) | _BV(ADPS1) | _BV(ADPS0);
+    while (ADCSRA & _BV(ADSC)) {}
+    v = ADCL;
+    v |= (uint16_t)ADCH << 8;
+    ADCSRA = 0;
+    return v;
+}
+
+int32_t hal_i2c_xfer(int32_t addr, const uint8_t *w, int32_t wlen, uint8_t *r, int32_t rlen)
+{
+    if (!io_table_i2c_given()) return ATMQTT_ERR_UNSUPPORTED;
+    return io_table_i2c_xfer(addr, w, wlen, r, rlen);
 }
 
 /* ---- sockets: none (board/core/hal_nosock.c) ---- */

@@ -60,6 +60,9 @@
 #define ATMQTT_ERR_WS_FRAME_TOO_LARGE    (-27)
 #define ATMQTT_ERR_WS_CLOSED             (-28)
 #define ATMQTT_ERR_TLS_FAILED            (-29)
+#define ATMQTT_ERR_PIN_RESERVED          (-30)
+#define ATMQTT_ERR_NO_SUCH_PIN           (-31)
+#define ATMQTT_ERR_I2C_NACK              (-32)
 
 /* the error's name (NULL for an unknown code) */
 static inline const char *atmqtt_error_name(int32_t code)
@@ -94,6 +97,9 @@ static inline const char *atmqtt_error_name(int32_t code)
     case -27: return "ws-frame-too-large";
     case -28: return "ws-closed";
     case -29: return "tls-failed";
+    case -30: return "pin-reserved";
+    case -31: return "no-such-pin";
+    case -32: return "i2c-nack";
     default: return 0;
     }
 }
@@ -121,6 +127,9 @@ static inline const char *atmqtt_error_text(int32_t code)
     case -27: return "WebSocket frame larger than the firmware accepts (detail: bytes)";
     case -28: return "the server closed the WebSocket (detail: status code)";
     case -29: return "TLS handshake or certificate check failed (the host log says why)";
+    case -30: return "the pin drives the modem (PWRKEY or RESET): apps may not touch it (detail: pin)";
+    case -31: return "the board has no such pin, ADC channel or pin mode";
+    case -32: return "no I2C device answered at the address, or it refused a byte";
     default: return 0;
     }
 }

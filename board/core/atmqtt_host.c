@@ -1,6 +1,7 @@
 /* atmqtt portable host core over wasm3's C API. See atmqtt_host.h. */
 #include "atmqtt_host.h"
 #include "hal.h"
+#include "atmqtt_abi.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -271,6 +272,56 @@ m3ApiRawFunction(h_message)
     m3ApiSuccess();
 }
 
+/* board I/O: the modem's pins are refused here for every board */
+m3ApiRawFunction(h_pin_mode)
+{
+    m3ApiReturnType(int32_t);
+    m3ApiGetArg(int32_t, pin);
+    m3ApiGetArg(int32_t, mode);
+    (void)_ctx; (void)_mem; (void)runtime;
+    m3ApiReturn(HAL_MODEM_PIN(pin) ? ATMQTT_ERR_PIN_RESERVED : hal_pin_mode(pin, mode));
+}
+
+m3ApiRawFunction(h_pin_read)
+{
+    m3ApiReturnType(int32_t);
+    m3ApiGetArg(int32_t, pin);
+    (void)_ctx; (void)_mem; (void)runtime;
+    m3ApiReturn(HAL_MODEM_PIN(pin) ? ATMQTT_ERR_PIN_RESERVED : hal_pin_read(pin));
+}
+
+m3ApiRawFunction(h_pin_write)
+{
+    m3ApiReturnType(int32_t);
+    m3ApiGetArg(int32_t, pin);
+    m3ApiGetArg(int32_t, level);
+    (void)_ctx; (void)_mem; (void)runtime;
+    m3ApiReturn(HAL_MODEM_PIN(pin) ? ATMQTT_ERR_PIN_RESERVED : hal_pin_write(pin, level));
+}
+
+m3ApiRawFunction(h_adc_read)
+{
+    m3ApiReturnType(int32_t);
+    m3ApiGetArg(int32_t, ch);
+    (void)_ctx; (void)_mem; (void)runtime;
+    m3ApiReturn(hal_adc_read(ch));
+}
+
+m3ApiRawFunction(h_i2c_xfer)
+{
+    m3ApiReturnType(int32_t);
+    m3ApiGetArg(int32_t, addr);
+    m3ApiGetArg(uint32_t, wp);
+    m3ApiGetArg(int32_t, wl);
+    m3ApiGetArg(uint32_t, rp);
+    m3ApiGetArg(int32_t, rl);
+    (void)_ctx;
+    CHECK(wp, wl);
+    CHECK(rp, rl);
+    if (addr < 0 || addr > 127) m3ApiReturn(ATMQTT_ERR_BAD_ARGUMENT);
+    m3ApiReturn(hal_i2c_xfer(addr, MEM(wp), wl, MEM(rp), rl));
+}
+
 static const struct { const char *name, *sig; M3RawCall fn; } IMPORTS[] = {
     { "millis",        "i()",      h_millis },
     { "uart_write",    "i(ii)",    h_uart_write },
@@ -287,6 +338,11 @@ static const struct { const char *name, *sig; M3RawCall fn; } IMPORTS[] = {
     { "config_read",   "i(iii)",   h_config_read },
     { "event",         "v(iiiii)", h_event },
     { "message",       "v(iiiii)", h_message },
+    { "pin_mode",      "i(ii)",    h_pin_mode },
+    { "pin_read",      "i(i)",     h_pin_read },
+    { "pin_write",     "i(ii)",    h_pin_write },
+    { "adc_read",      "i(i)",     h_adc_read },
+    { "i2c_xfer",      "i(iiiii)", h_i2c_xfer },
 };
 
 /* ---- load, run, restart ------------------------------------------------ */
@@ -460,3 +516,25 @@ int32_t atmqtt_disconnect(atmqtt_core *c) { return call(c, F_DISCONNECT, NULL, 0
 int32_t atmqtt_state(atmqtt_core *c) { return simple(c, F_STATE, 0, 0, 0, 0, 0); }
 int32_t atmqtt_pending(atmqtt_core *c) { return simple(c, F_PENDING, 0, 0, 0, 0, 0); }
 int32_t atmqtt_counter(atmqtt_core *c, int32_t i) { return simple(c, F_COUNTER, 1, i, 0, 0, 0); }
+
+int32_t atmqtt_call(atmqtt_core *c, const char *name, int argc, const int32_t *args, int32_t *out)
+{
+    IM3Function fn = NULL;
+    M3Result r;
+    int32_t v = 0, a[4] = { 0, 0, 0, 0 };
+    int i;
+    if (!c->running) return ATMQTT_E_DOWN;
+    if (argc < 0 || argc > 4 || m3_FindFunction(&fn, (IM3Runtime)c->runtime, name) != m3Err_none) return ATMQTT_E_WASM3;
+    if ((int)m3_GetArgCount(fn) != argc) return ATMQTT_E_WASM3;
+    for (i = 0; i < argc; i++) a[i] = args[i];
+    r = m3_CallV(fn, a[0], a[1], a[2], a[3]);
+    if (r != m3Err_none) {
+        c->traps++;
+        log_trap(c, name, r);
+        schedule_restart(c);
+        return ATMQTT_E_TRAP;
+    }
+    if (m3_GetRetCount(fn) > 0 && m3_GetResultsV(fn, &v) != m3Err_none) v = 0;
+    *out = v;
+    return ATMQTT_OK;
+}

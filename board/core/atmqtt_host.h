@@ -76,4 +76,9 @@ int32_t atmqtt_state(atmqtt_core *c);
 int32_t atmqtt_pending(atmqtt_core *c);
 int32_t atmqtt_counter(atmqtt_core *c, int32_t i);
 
+/* Any other i32 export by name, with up to 4 i32 arguments (a module's own
+ * additions, e.g. the probe build's io_* calls); ATMQTT_E_WASM3 when it has
+ * no such export or another argument count, else as the wrappers above. */
+int32_t atmqtt_call(atmqtt_core *c, const char *name, int argc, const int32_t *args, int32_t *out);
+
 #endif

@@ -1,6 +1,7 @@
 /* Board console: board/CONSOLE.md. See console.h. */
 #include "console.h"
 #include "hal.h"
+#include "io_table.h"
 
 #include <string.h>
 
@@ -255,12 +256,51 @@ static void start(void)
     if (r != ATMQTT_OK && r != ATMQTT_E_TRAP) refuse(r, "start");
 }
 
+void console_pin(int32_t pin, int32_t level)
+{
+    outc('P');
+    outi(pin);
+    outi(level ? 1 : 0);
+    outc('\n');
+}
+
+/* set pin|adc|i2c: an app's inputs, into the board's io_table */
+static void cmd_set(char *rest)
+{
+    char *what = word(&rest), *a = word(&rest), *b = word(&rest);
+    const char *bad = io_table_set(what, a, b);
+    if (bad) refuse(-10, bad);
+}
+
+/* call EXPORT [ARGS...]: any i32 export of the module (test builds' io_*),
+ * answered by a `C EXPORT VALUE` line */
+static void cmd_call(char *rest)
+{
+    char *name = word(&rest), *w;
+    int32_t args[4], v = 0, r;
+    int n = 0;
+    while (*(w = word(&rest))) {
+        int neg = *w == '-';
+        int32_t x = num(w + neg);
+        if (n == 4 || x < 0) { refuse(-10, "call EXPORT [ARGS...] (up to 4 numbers)"); return; }
+        args[n++] = neg ? -x : x;
+    }
+    r = atmqtt_call(core, name, n, args, &v);
+    if (r == ATMQTT_E_WASM3) { refuse(-10, "call: no such export (or another argument count)"); return; }
+    if (r != ATMQTT_OK) { refuse(r, "call"); return; }
+    outs("C ");
+    outs(name);
+    outi(v);
+    outc('\n');
+}
+
 static void run(char *s)
 {
     char *verb = word(&s);
     if (!*verb) return;
     if (!strcmp(verb, "cfg")) { cmd_cfg(s); return; }
     if (!strcmp(verb, "stats")) { cmd_stats(); return; }
+    if (!strcmp(verb, "set")) { cmd_set(s); return; }
     if (!strcmp(verb, "start")) {
         if (keep.started) { refuse(-10, "start: already started"); return; }
         start();
@@ -272,6 +312,7 @@ static void run(char *s)
     else if (!strcmp(verb, "pub")) cmd_pub(s);
     else if (!strcmp(verb, "disconnect")) result(atmqtt_disconnect(core), "disconnect");
     else if (!strcmp(verb, "connect")) result(atmqtt_connect(core), "connect");
+    else if (!strcmp(verb, "call")) cmd_call(s);
     else refuse(-10, "unknown command");
 }
 

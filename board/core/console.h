@@ -56,6 +56,10 @@ void console_event(int32_t kind, int32_t a, int32_t b, const uint8_t *p, int32_t
 void console_message(const uint8_t *topic, int32_t topic_len, const uint8_t *payload, int32_t payload_len, int32_t flags);
 int32_t console_config_read(int32_t key, uint8_t *p, int32_t max);
 
+/* A `P PIN LEVEL` line: an app's output pin changed (io_table_on_pin on
+ * boards without wired pins; the AVR prints it beside its port write). */
+void console_pin(int32_t pin, int32_t level);
+
 /* Number formatting for console_stats_hook: writes v in decimal at out
  * (at most 11 bytes), returns the length. */
 int console_itoa(int32_t v, char *out);

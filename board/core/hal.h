@@ -14,6 +14,21 @@ int32_t hal_uart_read(uint8_t *p, int32_t max);
 void    hal_uart_set_baud(int32_t baud);
 void    hal_gpio_write(int32_t pin, int32_t level);
 
+/* Board I/O for apps (board/ABI.md, "Board I/O"): each returns >= 0 or an
+ * ATMQTT_ERR_ code (atmqtt_abi.h). The core has already refused the
+ * modem's pins (HAL_MODEM_PIN) and checked the pointers. Boards without
+ * wired I/O use board/core/io_table.c; mode 0 input, 1 output, 2 pull-up. */
+int32_t hal_pin_mode(int32_t pin, int32_t mode);
+int32_t hal_pin_read(int32_t pin);
+int32_t hal_pin_write(int32_t pin, int32_t level);
+int32_t hal_adc_read(int32_t channel);
+int32_t hal_i2c_xfer(int32_t addr, const uint8_t *w, int32_t wlen, uint8_t *r, int32_t rlen);
+/* The modem's PWRKEY and RESET pins (PIN_PWRKEY, PIN_RESET in
+ * assembly/config.ts), which gpio_write drives: never an app's. */
+#define HAL_PIN_PWRKEY 4
+#define HAL_PIN_RESET  5
+#define HAL_MODEM_PIN(p) ((p) == HAL_PIN_PWRKEY || (p) == HAL_PIN_RESET)
+
 int32_t hal_sock_open(const char *host, int32_t host_len, int32_t port, int32_t flags);
 int32_t hal_sock_write(int32_t h, const uint8_t *p, int32_t len);
 int32_t hal_sock_read(int32_t h, uint8_t *p, int32_t max);

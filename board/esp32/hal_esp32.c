@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "driver/adc.h"
 #include "driver/gpio.h"
+#include "driver/i2c.h"
 #include "driver/uart.h"
 #include "esp_log.h"
 #if __has_include("esp_random.h")
@@ -117,6 +119,80 @@ void hal_gpio_write(int32_t pin, int32_t level)
     gpio_reset_pin((gpio_num_t)pin);
     gpio_set_direction((gpio_num_t)pin, GPIO_MODE_OUTPUT);
     gpio_set_level((gpio_num_t)pin, level ? 1 : 0);
+}
+
+/* ---- board I/O: ABI pin n = GPIOn. 4/5 (the modem's power pins) and
+ * 16/17 (its UART) are refused, 6-11 (flash) and above 39 do not exist,
+ * 34-39 are inputs only. ADC channel c = ADC1 channel c (GPIO36, 37, 38,
+ * 39, 32, 33, 34, 35), 12 bits, 11 dB attenuation. I2C: port 0 on SDA
+ * GPIO21 / SCL GPIO22 at 100 kHz, set up on first use; a transaction
+ * waits at most 20 ms (i2c_master_write_read_device). ---- */
+#define I2C_PORT I2C_NUM_0
+#define I2C_SDA  21
+#define I2C_SCL  22
+
+static int32_t esp_pin(int32_t pin)
+{
+    if (pin < 0 || pin > 39 || (pin >= 6 && pin <= 11) || pin == 20 || (pin >= 28 && pin <= 31) || pin == 24) return ATMQTT_ERR_NO_SUCH_PIN;
+    if (pin == 4 || pin == 5 || pin == MODEM_RX || pin == MODEM_TX) return ATMQTT_ERR_PIN_RESERVED;
+    return 0;
+}
+
+int32_t hal_pin_mode(int32_t pin, int32_t mode)
+{
+    int32_t r = esp_pin(pin);
+    if (r) return r;
+    if (mode < 0 || mode > 2 || (mode == 1 && pin >= 34)) return ATMQTT_ERR_NO_SUCH_PIN;
+    gpio_reset_pin((gpio_num_t)pin);
+    gpio_set_direction((gpio_num_t)pin, mode == 1 ? GPIO_MODE_INPUT_OUTPUT : GPIO_MODE_INPUT);
+    gpio_set_pull_mode((gpio_num_t)pin, mode == 2 ? GPIO_PULLUP_ONLY : GPIO_FLOATING);
+    return 0;
+}
+
+int32_t hal_pin_read(int32_t pin)
+{
+    int32_t r = esp_pin(pin);
+    return r ? r : gpio_get_level((gpio_num_t)pin);
+}
+
+int32_t hal_pin_write(int32_t pin, int32_t level)
+{
+    int32_t r = esp_pin(pin);
+    if (r) return r;
+    if (pin >= 34) return ATMQTT_ERR_NO_SUCH_PIN;
+    return gpio_set_level((gpio_num_t)pin, level ? 1 : 0) == ESP_OK ? 0 : ATMQTT_ERR_BAD_ARGUMENT;
+}
+
+int32_t hal_adc_read(int32_t channel)
+{
+    static int width_set;
+    if (channel < 0 || channel > 7) return ATMQTT_ERR_NO_SUCH_PIN;
+    if (!width_set) { adc1_config_width(ADC_WIDTH_BIT_12); width_set = 1; }
+    adc1_config_channel_atten((adc1_channel_t)channel, ADC_ATTEN_DB_11);
+    return adc1_get_raw((adc1_channel_t)channel);
+}
+
+int32_t hal_i2c_xfer(int32_t addr, const uint8_t *w, int32_t wlen, uint8_t *r, int32_t rlen)
+{
+    static int ready;
+    esp_err_t e;
+    if (!ready) {
+        i2c_config_t conf;
+        memset(&conf, 0, sizeof conf);
+        conf.mode = I2C_MODE_MASTER;
+        conf.sda_io_num = I2C_SDA;
+        conf.scl_io_num = I2C_SCL;
+        conf.sda_pullup_en = GPIO_PULLUP_ENABLE;
+        conf.scl_pullup_en = GPIO_PULLUP_ENABLE;
+        conf.master.clk_speed = 100000;
+        if (i2c_param_config(I2C_PORT, &conf) != ESP_OK || i2c_driver_install(I2C_PORT, I2C_MODE_MASTER, 0, 0, 0) != ESP_OK)
+            return ATMQTT_ERR_UNSUPPORTED;
+        ready = 1;
+    }
+    if (wlen > 0 && rlen > 0) e = i2c_master_write_read_device(I2C_PORT, (uint8_t)addr, w, (size_t)wlen, r, (size_t)rlen, pdMS_TO_TICKS(20));
+    else if (wlen > 0) e = i2c_master_write_to_device(I2C_PORT, (uint8_t)addr, w, (size_t)wlen, pdMS_TO_TICKS(20));
+    else e = i2c_master_read_from_device(I2C_PORT, (uint8_t)addr, r, (size_t)rlen, pdMS_TO_TICKS(20));
+    return e == ESP_OK ? rlen : ATMQTT_ERR_I2C_NACK;
 }
 
 /* ---- sockets: lwIP, non-blocking ---- */

@@ -34,6 +34,7 @@ extern void os_delay_us(uint16_t us) __attribute__((weak));
 extern void ets_timer_setfn(board_timer_t *t, board_timer_fn fn, void *arg) __attribute__((weak));
 extern void ets_timer_arm_new(board_timer_t *t, uint32_t ms, int repeat, int is_ms) __attribute__((weak));
 extern void ets_timer_disarm(board_timer_t *t) __attribute__((weak));
+extern uint16_t system_adc_read(void) __attribute__((weak));          /* TOUT (A0), 10 bits */
 
 /* ---- registers (ESP8266 technical reference) ---- */
 #define REG(a) (*(volatile uint32_t *)(a))
@@ -49,6 +50,11 @@ extern void ets_timer_disarm(board_timer_t *t) __attribute__((weak));
 #define GPIO_OUT_W1TS     REG(0x60000304u)
 #define GPIO_OUT_W1TC     REG(0x60000308u)
 #define GPIO_ENABLE_W1TS  REG(0x60000310u)
+#define GPIO_ENABLE_W1TC  REG(0x60000314u)
+#define GPIO_IN           REG(0x60000318u)
+#define IO_MUX(off)       REG(0x60000800u + (off))
+#define IO_MUX_PULLUP     (1u << 7)
+#define IO_MUX_FUNC_MASK  ((3u << 4) | (1u << 8))
 #define HW_RANDOM         REG(0x3FF20E44u)
 
 #define MODEM_UART 0
@@ -146,6 +152,58 @@ void hal_gpio_write(int32_t pin, int32_t level)
     if (level) GPIO_OUT_W1TS = bit; else GPIO_OUT_W1TC = bit;
     GPIO_ENABLE_W1TS = bit;
 }
+
+/* ---- board I/O: ABI pin n = GPIOn for the free ones, 0, 12, 14 (4/5 are
+ * the modem's, 1/3 the USB serial, 2 the log, 13/15 the modem UART,
+ * 6-11 the flash, 16 the RTC pin: refused). ADC channel 0 = TOUT (A0)
+ * through the SDK's system_adc_read. No I2C controller on this chip: a
+ * bit-banged one is not written yet, i2c_xfer is unsupported. ---- */
+static int32_t esp_pin(int32_t pin, uint32_t *mux, uint32_t *func)
+{
+    switch (pin) {
+    case 0:  *mux = 0x34u; *func = 0u; return 0;
+    case 12: *mux = 0x04u; *func = 3u << 4; return 0;
+    case 14: *mux = 0x0Cu; *func = 3u << 4; return 0;
+    case 1: case 2: case 3: case 4: case 5: case 13: case 15: return ATMQTT_ERR_PIN_RESERVED;
+    default: return ATMQTT_ERR_NO_SUCH_PIN;
+    }
+}
+
+int32_t hal_pin_mode(int32_t pin, int32_t mode)
+{
+    uint32_t mux = 0, func = 0;
+    int32_t r = esp_pin(pin, &mux, &func);
+    if (r) return r;
+    if (mode < 0 || mode > 2) return ATMQTT_ERR_NO_SUCH_PIN;
+    IO_MUX(mux) = (IO_MUX(mux) & ~(IO_MUX_FUNC_MASK | IO_MUX_PULLUP)) | func | (mode == 2 ? IO_MUX_PULLUP : 0u);
+    if (mode == 1) GPIO_ENABLE_W1TS = 1u << pin; else GPIO_ENABLE_W1TC = 1u << pin;
+    return 0;
+}
+
+int32_t hal_pin_read(int32_t pin)
+{
+    uint32_t mux, func;
+    int32_t r = esp_pin(pin, &mux, &func);
+    return r ? r : (int32_t)((GPIO_IN >> pin) & 1u);
+}
+
+int32_t hal_pin_write(int32_t pin, int32_t level)
+{
+    uint32_t mux, func;
+    int32_t r = esp_pin(pin, &mux, &func);
+    if (r) return r;
+    if (level) GPIO_OUT_W1TS = 1u << pin; else GPIO_OUT_W1TC = 1u << pin;
+    return 0;
+}
+
+int32_t hal_adc_read(int32_t channel)
+{
+    if (channel != 0) return ATMQTT_ERR_NO_SUCH_PIN;
+    return system_adc_read ? (int32_t)system_adc_read() : ATMQTT_ERR_UNSUPPORTED;
+}
+
+int32_t hal_i2c_xfer(int32_t addr, const uint8_t *w, int32_t wlen, uint8_t *r, int32_t rlen)
+{ (void)addr; (void)w; (void)wlen; (void)r; (void)rlen; return ATMQTT_ERR_UNSUPPORTED; }
 
 /* ---- sockets: none on this board ---- */
 int32_t hal_sock_open(const char *host, int32_t host_len, int32_t port, int32_t flags)

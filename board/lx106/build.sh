@@ -48,7 +48,7 @@ log="$out/compile.log"
 : > "$log"
 "$cc" "${common[@]}" "${gen[@]}" -include "$here/flash_copy.h" -c "$out/atmqtt_w2c.c" -o "$out/atmqtt_w2c.o" 2>>"$log"
 objs=("$out/atmqtt_w2c.o")
-for c in board/wasm2c/w2c_rt.c board/wasm2c/atmqtt_aot.c board/core/console.c board/core/hal_nosock.c \
+for c in board/wasm2c/w2c_rt.c board/wasm2c/atmqtt_aot.c board/core/console.c board/core/io_table.c board/core/hal_nosock.c \
          "$here"/hal_lx106.c "$here"/main.c "$here"/startup.c "$here"/clock.c "$here"/uart16550.c \
          "$here"/semihost.c "$here"/flash_copy.c "$here"/libgcc_lx106.c; do
   "$cc" "${common[@]}" "${ours[@]}" -c "$c" -o "$out/$(basename "${c%.c}").o" 2>>"$log"

@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "console.h"
 #include "hal.h"
+#include "io_table.h"
 #include "semihost.h"
 #include "startup.h"
 #include "uart16550.h"
@@ -71,6 +72,15 @@ void hal_gpio_write(int32_t pin, int32_t level)
     line[n++] = '\n';
     hal_console_write((const uint8_t *)line, n);
 }
+
+/* ---- board I/O: nothing is wired, so a pin table (io_table.c): outputs
+ * as console P lines, inputs from the console's `set` ---- */
+int32_t hal_pin_mode(int32_t pin, int32_t mode) { io_table_on_pin = console_pin; return io_table_pin_mode(pin, mode); }
+int32_t hal_pin_read(int32_t pin) { return io_table_pin_read(pin); }
+int32_t hal_pin_write(int32_t pin, int32_t level) { io_table_on_pin = console_pin; return io_table_pin_write(pin, level); }
+int32_t hal_adc_read(int32_t channel) { return io_table_adc_read(channel); }
+int32_t hal_i2c_xfer(int32_t addr, const uint8_t *w, int32_t wlen, uint8_t *r, int32_t rlen)
+{ return io_table_i2c_xfer(addr, w, wlen, r, rlen); }
 
 /* ---- sockets: none (board/core/hal_nosock.c) ---- */
 

@@ -57,6 +57,9 @@ export const ERROR_NAMES: Record<number, string> = {
   [-27]: 'ws-frame-too-large',
   [-28]: 'ws-closed',
   [-29]: 'tls-failed',
+  [-30]: 'pin-reserved',
+  [-31]: 'no-such-pin',
+  [-32]: 'i2c-nack',
 };
 
 /** What each error means, for messages shown to people. */
@@ -80,4 +83,7 @@ export const ERROR_TEXT: Record<number, string> = {
   [-27]: 'WebSocket frame larger than the firmware accepts (detail: bytes)',
   [-28]: 'the server closed the WebSocket (detail: status code)',
   [-29]: 'TLS handshake or certificate check failed (the host log says why)',
+  [-30]: 'the pin drives the modem (PWRKEY or RESET): apps may not touch it (detail: pin)',
+  [-31]: 'the board has no such pin, ADC channel or pin mode',
+  [-32]: 'no I2C device answered at the address, or it refused a byte',
 };

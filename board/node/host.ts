@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { ERROR_NAMES, ERROR_TEXT, CONNACK_NAMES, CONFIG_KEYS, EVENT } from './abi.ts';
 import { V8Engine, Wasm3Engine, type Engine } from './engine.ts';
 import { HostSockets } from './sockets.ts';
+import { BoardPins } from './pins.ts';
 
 export const DEFAULT_WASM = fileURLToPath(new URL('../../build/atmqtt.wasm', import.meta.url));
 
@@ -17,7 +18,9 @@ export type HostEvent =
   | { event: 'subscribed'; filter: string; granted: number; packetId: number }
   | { event: 'unsubscribed'; filter: string | null; packetId: number }
   | { event: 'published'; topic: string; qos: number; packetId: number }
-  | { event: 'error'; code: string; message: string; detail: number; reason?: string };
+  | { event: 'error'; code: string; message: string; detail: number; reason?: string }
+  /** An app's output pin changed (board I/O, pins.ts). */
+  | { event: 'pin'; pin: number; value: number };
 
 /** The host event of one `event` import call (board/ABI.md); text is its
  * bytes as UTF-8, null when it has none. Boards' consoles (sim/board)
@@ -104,6 +107,8 @@ const EXPORTS = ['setup', 'loop', 'api_buffer', 'api_buffer_size', 'publish', 's
 export class NodeHost {
   readonly exports: Exports;
   readonly engine: Engine;
+  /** The board's pins, ADC channels and I2C devices, as apps see them. */
+  readonly pins: BoardPins;
   private readonly opts: HostOptions;
   private readonly socks: HostSockets;
   private timer: NodeJS.Timeout | null = null;
@@ -119,6 +124,7 @@ export class NodeHost {
     this.opts = opts;
     this.now = opts.now ?? Date.now;
     this.t0 = this.now();
+    this.pins = new BoardPins((pin, value) => opts.onEvent?.({ event: 'pin', pin, value }));
     this.socks = new HostSockets({
       ca: opts.ca,
       log: (level, text) => opts.onLog?.(level, text),
@@ -164,6 +170,15 @@ export class NodeHost {
       log: (level, p, n) => this.opts.onLog?.(level, this.text(p, n)),
       config_read: (key, p, max) => this.configRead(key, p, max),
       event: (kind, a, b, p, n) => this.onEvent(kind, a, b, p, n),
+      pin_mode: (pin, mode) => this.pins.pinMode(pin, mode),
+      pin_read: (pin) => this.pins.pinRead(pin),
+      pin_write: (pin, level) => this.pins.pinWrite(pin, level),
+      adc_read: (ch) => this.pins.adcRead(ch),
+      i2c_xfer: (addr, wp, wl, rp, rl) => {
+        const r = this.pins.i2cXfer(addr, this.engine.read(wp, wl), rl);
+        if (r.data) this.engine.write(rp, r.data);
+        return r.n;
+      },
       message: (tp, tl, pp, pl, flags) => this.opts.onMessage?.({
         topic: this.text(tp, tl),
         payload: Buffer.from(this.engine.read(pp, pl)),

@@ -19,5 +19,5 @@ for c in "$src"/m3_*.c; do
   [ "$o" -nt "$c" ] || "$cc" $cflags -std=gnu11 -w -I"$src" -c "$c" -o "$o"
 done
 "$cc" $cflags -std=c99 -Wall -Wextra -I"$src" -Iboard/core -Iboard/posix \
-  -o build/atmqtt-native board/core/atmqtt_host.c board/posix/hal_posix.c board/posix/main.c build/obj/m3_*.o -lm
+  -o build/atmqtt-native board/core/atmqtt_host.c board/core/io_table.c board/posix/hal_posix.c board/posix/main.c build/obj/m3_*.o -lm
 python3 board/posix/mkimage.py "$wasm" build/atmqtt.img

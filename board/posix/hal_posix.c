@@ -5,6 +5,7 @@
 #include "hal.h"
 #include "atmqtt_abi.h" /* error names and texts, generated */
 #include "hal_posix.h"
+#include "io_table.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -112,6 +113,23 @@ void hal_gpio_write(int32_t pin, int32_t level)
     uint8_t b[2] = { (uint8_t)pin, (uint8_t)level };
     uart_frame(1, b, 2);
 }
+
+/* ---- board I/O: a pin table (io_table.c); outputs as pin events, inputs
+ * from stdin `set pin|adc|i2c` (main.c) ---- */
+
+static void pin_event(int32_t pin, int32_t level)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "{\"event\":\"pin\",\"pin\":%ld,\"value\":%ld}", (long)pin, (long)level);
+    hal_posix_emit(buf);
+}
+
+int32_t hal_pin_mode(int32_t pin, int32_t mode) { io_table_on_pin = pin_event; return io_table_pin_mode(pin, mode); }
+int32_t hal_pin_read(int32_t pin) { return io_table_pin_read(pin); }
+int32_t hal_pin_write(int32_t pin, int32_t level) { io_table_on_pin = pin_event; return io_table_pin_write(pin, level); }
+int32_t hal_adc_read(int32_t channel) { return io_table_adc_read(channel); }
+int32_t hal_i2c_xfer(int32_t addr, const uint8_t *w, int32_t wlen, uint8_t *r, int32_t rlen)
+{ return io_table_i2c_xfer(addr, w, wlen, r, rlen); }
 
 /* ---- sockets ---- */
 

@@ -27,7 +27,7 @@ done
 host() {
   "$cc" -O2 $knobs -Dd_m3FixedHeap="$1" -std=gnu11 -w -I"$src" -c "$src/m3_core.c" -o "$out/m3_core.o"
   "$cc" -O2 $knobs -std=c99 -w -I"$src" -Iboard/core -Iboard/posix -o "$out/native" \
-    board/core/atmqtt_host.c board/posix/hal_posix.c board/posix/main.c "$out"/obj/*.o "$out/m3_core.o" -lm $static 2>/dev/null
+    board/core/atmqtt_host.c board/core/io_table.c board/posix/hal_posix.c board/posix/main.c "$out"/obj/*.o "$out/m3_core.o" -lm $static 2>/dev/null
 }
 
 # the session against a fresh embedded broker; 0 when every message went both ways, no trap

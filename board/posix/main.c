@@ -5,6 +5,7 @@
 #include "atmqtt_host.h"
 #include "hal.h"
 #include "hal_posix.h"
+#include "io_table.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -21,7 +22,9 @@ static const char USAGE[] =
     "  [--link socket|sim800|sim900|esp-at --uart HOST:PORT [--baud N] [--apn A] [--ssid S --wifi-password W]]\n"
     "  [--memory-limit BYTES (16384)] [--stack BYTES (32768)] [--stay] [--trace] [--stats]\n"
     "stdin commands: sub FILTER QOS | unsub FILTER | pub TOPIC QOS RETAIN PAYLOAD...\n"
-    "  | disconnect | connect | quit\n";
+    "  | disconnect | connect | quit\n"
+    "  | set pin N 0|1 | set adc CH VALUE | set i2c ADDR HEX  (an app's inputs; outputs are pin events)\n"
+    "  | call EXPORT [ARGS...]  (an i32 export of the module, up to 4 i32 arguments: a result event)\n";
 
 static atmqtt_core core;
 static int stay, stats, finishing, drain, stdin_open = 1;
@@ -63,7 +66,7 @@ static void start_finish(int with_drain)
 
 static void command(char *line)
 {
-    char *argv[4] = { NULL, NULL, NULL, NULL }, *save = NULL, *rest;
+    char *argv[6] = { NULL, NULL, NULL, NULL, NULL, NULL }, *save = NULL, *rest;
     uint8_t *buf;
     int32_t size, r;
     int argc = 0;
@@ -101,7 +104,7 @@ static void command(char *line)
         emit_error(atmqtt_error_name(ATMQTT_ERR_BAD_ARGUMENT), "pub TOPIC QOS RETAIN PAYLOAD...");
         return;
     }
-    for (rest = strtok_r(line, " \t", &save); rest && argc < 4; rest = strtok_r(NULL, " \t", &save)) argv[argc++] = rest;
+    for (rest = strtok_r(line, " \t", &save); rest && argc < 6; rest = strtok_r(NULL, " \t", &save)) argv[argc++] = rest;
     if (!strcmp(argv[0], "sub")) {
         int qos = argc > 2 ? atoi(argv[2]) : 0;
         if (argc < 2 || qos < 0 || qos > 2 || (argc > 2 && (argv[2][0] < '0' || argv[2][0] > '2' || argv[2][1]))) { emit_error(atmqtt_error_name(ATMQTT_ERR_BAD_ARGUMENT), "sub FILTER QOS"); return; }
@@ -124,6 +127,20 @@ static void command(char *line)
         atmqtt_disconnect(&core);
     } else if (!strcmp(argv[0], "connect")) {
         atmqtt_connect(&core);
+    } else if (!strcmp(argv[0], "set")) {
+        const char *bad = io_table_set(argv[1], argv[2], argv[3]);
+        if (bad) emit_error(atmqtt_error_name(ATMQTT_ERR_BAD_ARGUMENT), bad);
+    } else if (!strcmp(argv[0], "call")) {
+        int32_t args[4], v = 0;
+        char ev[200];
+        int k;
+        if (argc < 2 || strspn(argv[1], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(argv[1])) { emit_error(atmqtt_error_name(ATMQTT_ERR_BAD_ARGUMENT), "call EXPORT [ARGS...]"); return; }
+        for (k = 2; k < argc; k++) args[k - 2] = (int32_t)strtol(argv[k], NULL, 0);
+        r = atmqtt_call(&core, argv[1], argc - 2, args, &v);
+        if (r == ATMQTT_E_WASM3) { snprintf(ev, sizeof ev, "call %.64s: no such export taking %d i32 arguments", argv[1], argc - 2); emit_error(atmqtt_error_name(ATMQTT_ERR_BAD_ARGUMENT), ev); return; }
+        if (r != ATMQTT_OK) { report(r, "call", argv[1]); return; }
+        snprintf(ev, sizeof ev, "{\"event\":\"result\",\"call\":\"%.64s\",\"value\":%ld}", argv[1], (long)v);
+        hal_posix_emit(ev);
     } else if (!strcmp(argv[0], "quit")) {
         start_finish(0);
     } else {

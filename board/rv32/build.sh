@@ -73,7 +73,7 @@ $cc $common $knobs -Dd_m3FixedHeap="$heap" ${EXTRA_CFLAGS:-} -std=c99 -Wall -Wex
   -DCONSOLE_KEEP='__attribute__((section(".preserve")))' -DCONSOLE_CFG_BYTES=1024 -DCONSOLE_LINE_BYTES=600 \
   -DCONSOLE_STATS_BYTES=256 \
   -o "$out/atmqtt-rv32.elf" \
-  board/rv32/main.c board/core/console.c board/core/hal_nosock.c board/core/atmqtt_host.c "$out/obj/hal_rv32.o" "$out/image.c" "$out"/obj/m3_*.o \
+  board/rv32/main.c board/core/console.c board/core/io_table.c board/core/hal_nosock.c board/core/atmqtt_host.c "$out/obj/hal_rv32.o" "$out/image.c" "$out"/obj/m3_*.o \
   -Wl,--wrap=m3_Malloc,--wrap=m3_Realloc \
   -T "$out/memory.ld" \
   -Wl,-Map="$out/atmqtt-rv32.map"

@@ -8,6 +8,7 @@
  * from flash, nothing leaks. C99, no printf, no malloc. */
 #include "atmqtt_host.h"
 #include "hal.h"
+#include "atmqtt_abi.h"
 #include "atmqtt_w2c.h"
 
 #include <setjmp.h>
@@ -85,6 +86,33 @@ void Z_hostZ_message(struct Z_host_instance_t *h, u32 tp, u32 tl, u32 pp, u32 pl
     const uint8_t *t = mem(tp, tl), *p = mem(pp, pl);
     (void)h;
     hal_message(t, (int32_t)tl, p, (int32_t)pl, (int32_t)flags);
+}
+
+/* Board I/O: a module whose app calls none of these does not import them,
+ * and these wrappers are then never called. The modem's pins are refused
+ * here for every board. */
+u32 Z_hostZ_pin_mode(struct Z_host_instance_t *h, u32 pin, u32 mode)
+{ (void)h; return HAL_MODEM_PIN((int32_t)pin) ? (u32)ATMQTT_ERR_PIN_RESERVED : (u32)hal_pin_mode((int32_t)pin, (int32_t)mode); }
+u32 Z_hostZ_pin_read(struct Z_host_instance_t *h, u32 pin)
+{ (void)h; return HAL_MODEM_PIN((int32_t)pin) ? (u32)ATMQTT_ERR_PIN_RESERVED : (u32)hal_pin_read((int32_t)pin); }
+u32 Z_hostZ_pin_write(struct Z_host_instance_t *h, u32 pin, u32 level)
+{ (void)h; return HAL_MODEM_PIN((int32_t)pin) ? (u32)ATMQTT_ERR_PIN_RESERVED : (u32)hal_pin_write((int32_t)pin, (int32_t)level); }
+u32 Z_hostZ_adc_read(struct Z_host_instance_t *h, u32 ch) { (void)h; return (u32)hal_adc_read((int32_t)ch); }
+u32 Z_hostZ_i2c_xfer(struct Z_host_instance_t *h, u32 addr, u32 wp, u32 wl, u32 rp, u32 rl)
+{
+    const uint8_t *w = mem(wp, wl);
+    uint8_t *r = mem(rp, rl);
+    (void)h;
+    if (addr > 127u) return (u32)ATMQTT_ERR_BAD_ARGUMENT;
+    return (u32)hal_i2c_xfer((int32_t)addr, w, (int32_t)wl, r, (int32_t)rl);
+}
+
+/* The translated module's exports are C functions known at build time:
+ * no lookup by name here (board/core/atmqtt_host.h). */
+int32_t atmqtt_call(atmqtt_core *c, const char *name, int argc, const int32_t *args, int32_t *out)
+{
+    (void)c; (void)name; (void)argc; (void)args; (void)out;
+    return ATMQTT_E_WASM3;
 }
 
 /* ---- calls, traps, restarts ---- */

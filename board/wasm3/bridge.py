@@ -37,6 +37,11 @@ IMPORTS = {
     "config_read": "i(iii)",
     "event": "v(iiiii)",
     "message": "v(iiiii)",
+    "pin_mode": "i(ii)",
+    "pin_read": "i(i)",
+    "pin_write": "i(ii)",
+    "adc_read": "i(i)",
+    "i2c_xfer": "i(iiiii)",
 }
 
 

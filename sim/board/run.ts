@@ -199,6 +199,12 @@ export class BoardRun {
         this.modem.gpio(pin!, level!);
         return;
       }
+      // an app's output pin changed: the same event as atmqtt sim's
+      case 'P': {
+        const [pin, value] = rest.split(' ').map(Number);
+        this.o.emit({ event: 'pin', pin, value });
+        return;
+      }
       case 'S': {
         const s = parseStats(rest);
         this.o.emit({ event: 'stats', board: this.o.board.name, ...s });

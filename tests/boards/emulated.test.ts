@@ -102,6 +102,25 @@ for (const { board, modem } of runs) {
   });
 }
 
+// Board I/O through the runner: `set` reaches the board's console table,
+// a modem pin is refused there. (The default app drives no pins: the round
+// trip of a pin write and an ADC read through the firmware runs the probe
+// build in tests/boards/rv32-image.test.ts.)
+if (process.env.ATMQTT_BOARD === undefined || process.env.ATMQTT_BOARD === 'rv32-qemu') {
+  test('rv32-qemu: set pin/adc/i2c reach the board console; a modem pin is refused', { timeout: 60000 }, async (t) => {
+    const s = new Scope(t);
+    const broker = await s.broker('mosquitto');
+    const { sim } = await boardDevice(s, 'rv32-qemu', 'sim800', broker.url, ['--client-id', uniqueId('io-rv32')]);
+    const mark = sim.events.length;
+    sim.sendAll(['set pin 2 1', 'set adc 0 512', 'set i2c 0x48 1940', 'set pin 4 1']);
+    const [e] = await sim.waitForCount(is.error(), 1, 10000, mark, 'the refusal');
+    assert.match(e.message ?? '', /modem/);
+    await sleep(500);
+    assert.equal(sim.count(is.error(), mark), 1, sim.describe());
+    assert.equal(await sim.endAndExit(30000), 0, sim.describe());
+  });
+}
+
 /** The board's figures (`stats`), as the runner reports them. */
 async function stats(sim: Sim): Promise<Record<string, unknown>> {
   const mark = sim.events.length;

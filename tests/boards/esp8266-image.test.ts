@@ -41,7 +41,7 @@ function buildHarness(): void {
   }
   execFileSync('cc', ['-O1', '-std=gnu99', '-Wall', '-Wextra', '-Werror', '-I', src, '-I', 'board/core', '-I', 'board/posix',
     '-o', HARNESS, 'tests/boards/esp8266_image_harness.c', 'board/esp8266/image_flash.c', 'board/core/atmqtt_host.c',
-    'board/posix/hal_posix.c', ...objs, '-lm'], { cwd: ROOT, stdio: 'inherit' });
+    'board/core/io_table.c', 'board/posix/hal_posix.c', ...objs, '-lm'], { cwd: ROOT, stdio: 'inherit' });
 }
 
 interface Flashed { offset: number; image: Buffer }

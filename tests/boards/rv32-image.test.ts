@@ -121,4 +121,32 @@ describe('rv32-qemu board image', { skip }, () => {
       await modem.close();
     }
   });
+
+  test('board I/O through the firmware (the probe build): a pin write is a P line, set adc reads back, the modem pins refused', { timeout: 300_000 }, async () => {
+    const out = 'build/rv32-probe';
+    build({ OUT: out, WASM: 'build/atmqtt-probe.wasm' });
+    const { board, modem } = await boot(path.join(ROOT, out, 'atmqtt-rv32.elf'), broker);
+    const call = async (args: string): Promise<number> => {
+      const from = board.lines.length;
+      board.send(`call ${args}`);
+      const name = args.split(' ')[0];
+      const r = await board.waitFor(new RegExp(`^(C ${name} -?\\d+|X)`), 10000, from);
+      assert.match(r.line, /^C /, r.line);
+      return Number(r.line.split(' ')[2]);
+    };
+    try {
+      await board.waitFor(/^E 1 0 0 -$/, 60000);
+      assert.equal(await call('io_pin_mode 13 1'), 0);
+      const from = board.lines.length;
+      assert.equal(await call('io_pin_write 13 1'), 0);
+      await board.waitFor(/^P 13 1$/, 5000, from);
+      board.send('set adc 0 512');
+      assert.equal(await call('io_adc_read 0'), 512);
+      assert.equal(await call('io_pin_write 4 1'), -30, 'pin-reserved');
+      assert.equal(board.count(/^P 4 /), 0);
+    } finally {
+      await board.close();
+      await modem.close();
+    }
+  });
 });

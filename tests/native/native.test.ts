@@ -355,6 +355,51 @@ describe('native host (wasm3 0.5.0, C core, POSIX HAL)', () => {
       small.kill();
     }
   });
+
+  test('board I/O through the firmware (io_* exports of the probe build): pin events, set pin/adc/i2c, the modem pins refused', async () => {
+    const probe = path.join(ROOT, 'build/atmqtt-probe.wasm');
+    const img = path.join(tmp, 'probe.img');
+    writeFileSync(img, image(readFileSync(probe)));
+    const dev = new Native(['--broker', broker.url, '--image', img]);
+    const result = (call: string) => (e: Ev) => e.event === 'result' && e.call === call;
+    const ask = async (line: string, call: string): Promise<unknown> => {
+      const n = dev.filter(result(call)).length;
+      dev.send(line);
+      const all = await dev.waitCount(result(call), n + 1, 5000, `${line} result`);
+      return all[n].value;
+    };
+    try {
+      await dev.waitCount(is.connected, 1, 5000, 'connected');
+      assert.equal(await ask('call io_pin_mode 13 1', 'io_pin_mode'), 0);
+      assert.equal(await ask('call io_pin_write 13 1', 'io_pin_write'), 0);
+      assert.equal(await ask('call io_pin_write 13 1', 'io_pin_write'), 0);
+      assert.equal(await ask('call io_pin_write 13 0', 'io_pin_write'), 0);
+      assert.deepEqual(dev.filter((e) => e.event === 'pin'), [{ event: 'pin', pin: 13, value: 1 }, { event: 'pin', pin: 13, value: 0 }]);
+      assert.equal(await ask('call io_pin_read 2', 'io_pin_read'), 0);
+      dev.send('set pin 2 1');
+      assert.equal(await ask('call io_pin_read 2', 'io_pin_read'), 1);
+      dev.send('set adc 0 512');
+      assert.equal(await ask('call io_adc_read 0', 'io_adc_read'), 512);
+      assert.equal(await ask('call io_adc_read 99', 'io_adc_read'), -31, 'no-such-pin');
+      assert.equal(await ask('call io_pin_write 4 0', 'io_pin_write'), -30, 'pin-reserved: PWRKEY');
+      assert.equal(await ask('call io_pin_mode 5 1', 'io_pin_mode'), -30, 'pin-reserved: RESET');
+      dev.send('set i2c 0x48 19400000a0');
+      assert.equal(await ask('call io_i2c_read_reg 72 3 2', 'io_i2c_read_reg'), 2);
+      const buf = Number(await ask('call io_buf', 'io_buf'));
+      assert.ok(buf > 0);
+      assert.equal(await ask('call io_i2c_read_reg 73 0 2', 'io_i2c_read_reg'), -32, 'i2c-nack');
+      assert.equal(dev.filter(is.error).length, 0, dev.describe());
+      dev.send('set pin 4 1');
+      dev.send('call no_such_export');
+      const errs = await dev.waitCount(is.error, 2, 5000, 'two refusals');
+      assert.match(String(errs[0].message), /modem/);
+      assert.match(String(errs[1].message), /no such export/);
+      assert.equal(dev.filter((e) => e.event === 'pin').length, 2, 'nothing more was driven');
+      assert.equal(await dev.quit(10_000), 0, dev.describe());
+    } finally {
+      dev.kill();
+    }
+  });
 });
 
 describe('native host through an emulated modem (atmqtt modem over TCP)', () => {
