@@ -127,7 +127,7 @@ export function line(): i32 {
   if (at.starts(ascii("+IPD,"))) return at.lineField(1) == 0 || at.lineField(2) < 0 ? at.U_DATA : L_SKIP;
   if (at.starts(ascii("ready"))) return at.U_REBOOT | at.U_BOOT;
   if (at.starts(ascii("busy "))) return at.U_BUSY;
-  if (at.starts(ascii("WIFI CONNECTED")) || at.starts(ascii("Recv "))) return L_SKIP;
+  // WIFI CONNECTED and Recv n bytes match no answer the engine waits for: they pass
   if (at.starts(ascii("FAIL"))) return L_ERROR;
   if (at.starts(ascii("+CWJAP:"))) return L_INFO;
   return 0;

@@ -162,8 +162,9 @@ export function line(): i32 {
     at.logLine(ascii("modem: voltage warning"));
     return L_SKIP;
   }
-  if (at.starts(ascii("RING")) || at.starts(ascii("+CMTI")) || at.starts(ascii("*PSUTTZ")) || at.starts(ascii("+CTZV")) ||
-      at.starts(ascii("DST:")) || at.starts(ascii("+CIEV")) || at.starts(ascii("Call Ready")) || at.starts(ascii("SMS Ready"))) return L_SKIP;
+  // RING, +CMTI, *PSUTTZ, +CTZV, DST:, +CIEV, Call Ready, SMS Ready need no
+  // entry: they match no answer the engine waits for (no information
+  // prefix asked for, no digit to pass for CIFSR's bare IP), so they pass
   if (!at.waiting()) {
     // unasked: a failed SSL handshake closes the opening link; the SIM
     // started again: the module restarted (or lost its SIM)
