@@ -86,7 +86,6 @@ export let infoLen: i32 = 0;
 export let echoOff: bool = false;
 export let timeouts: i32 = 0;
 export function clearTimeouts(): void { timeouts = 0; }
-let sinceTx: u32 = 0;
 let crlf: bool = false;
 /** Commands end in CR LF (ESP-AT) or CR alone (SIMCom). */
 export function setCrLf(on: bool): void { crlf = on; }
@@ -178,7 +177,6 @@ export function command(s: usize, timeoutMs: u32): void {
 /** Raw bytes after a prompt (the data of CIPSEND); returns bytes taken. */
 export function writeRaw(p: usize, n: i32): i32 {
   const w = uartWrite(p, n);
-  if (w > 0) sinceTx = millis();
   return w < 0 ? 0 : w;
 }
 
@@ -194,7 +192,6 @@ function flushCmd(): void {
     const w = uartWrite(cmd + cmdSent, cmdLen - cmdSent);
     if (w <= 0) return;
     cmdSent += w;
-    sinceTx = millis();
   }
 }
 
@@ -457,12 +454,4 @@ export function reset(): void {
 /** The command slot is free and the last result has been taken. */
 export function idle(): bool { return result == R_NONE; }
 
-/** Logs a count, for drivers. */
-export function note(s: usize, v: i32): void {
-  logStart(s);
-  logInt(v);
-  logEnd(LOG_WARN);
-}
-
-export function lastTx(): u32 { return sinceTx; }
 export function logLine(s: usize): void { logStart(s); logEnd(LOG_WARN); }
