@@ -1,5 +1,6 @@
-// The link over an AT modem: one state machine for every family, with the
-// family's commands in sim800.ts / espat.ts. Each step does at most one
+// The link over an AT modem: one state machine for every family; the
+// family's commands and recognisers are its driver (driver.ts), bound once
+// in family.ts. Each step does at most one
 // thing and returns; every wait has a deadline; failures climb a ladder:
 //   socket closed      -> reopen (the session reconnects after backoff)
 //   reopen fails twice -> re-attach (CIPSHUT + CSTT/CIICR, or CWJAP again)
@@ -13,14 +14,10 @@ import * as ring from "./ring";
 import { millis, gpioWrite, uartSetBaud } from "../host/abi";
 import { logStart, logStr, logInt, logEnd, LOG_WARN, LOG_INFO, LOG_ERROR } from "../host/log";
 import { LINK_DOWN, LINK_OPENING, LINK_UP } from "./linkstate";
-import { NEXT, RETRY, ESCALATE, REFUSED, NO_TLS, SKIP, DONE } from "./modemcfg";
+import { NEXT, RETRY, ESCALATE, REFUSED, NO_TLS, SENT, SKIP, DONE, PH_PROBE, PH_ECHO_OFF } from "./driver";
 import * as modemCfg from "./modemcfg";
-import { simInit, simInitResult, simRead, simPoll, simPollResult, SIM_REATTACH_PHASE } from "./sim800";
-import { espInit, espInitResult, espRead, espPoll, espPollResult, espPassive, setEspPassive, ESP_REATTACH_PHASE } from "./espat";
-
-export const FAMILY_SIM = 1;
-export const FAMILY_ESP = 2;
-let family: i32 = FAMILY_SIM;
+import * as fam from "./family";
+export { FAMILY_SIM, FAMILY_ESP } from "./family";
 
 const M_POWER_LOW = 0;   // PWRKEY held low
 const M_BOOT = 1;        // waiting for the module to boot
@@ -62,15 +59,20 @@ let err: i32 = 0;
  * other common rates get one probe each before the power cycle; one that
  * answers is said and kept. 0: the configured rate, 1..5: commonRate(scan - 1). */
 let scan: i32 = 0;
+/** The module answered AT since its last power-up (so it is on). */
+let alive: bool = false;
+/** The last PWRKEY pulse switched a hung module off, not on. */
+let offFirst: bool = false;
+/** An AT probe after a timeout is in flight (see step()). */
+let probing: bool = false;
 
 let host: usize = 0;
 let hostLen: i32 = 0;
 let port: i32 = 0;
 
 export function modemSelect(f: i32, b: i32): void {
-  family = f;
+  fam.bind(f);
   baud = b;
-  at.setCrLf(f == FAMILY_ESP);
   uartSetBaud(b);
   // the module may well be on already: ask before touching PWRKEY, which toggles power
   at.reset();
@@ -104,19 +106,19 @@ function say(s: usize, v: i32): void {
   logEnd(LOG_WARN);
 }
 
-/** The pin that restarts the module: PWRKEY on SIMCom (a long pulse toggles
- * power), RESET on ESP (CH_PD / RST: low holds the chip in reset, high boots);
- * an ESP module has no PWRKEY. */
-function powerPin(): i32 { return family == FAMILY_ESP ? C.PIN_RESET : C.PIN_PWRKEY; }
-
-/** PWRKEY low for 1.6 s (long enough to switch a hung SIM800 off; the next
- * cycle switches it on), RESET low 0.1 s on ESP; boot takes a few seconds. */
+/** The driver's restart pin held low for its pulse (PWRKEY 1.6 s on
+ * SIMCom: long enough to switch a hung SIM800 off, the next cycle switches
+ * it on; RESET 0.1 s on ESP); boot takes a few seconds. */
 function powerCycle(): void {
   say(ascii("power cycle, timeouts "), at.timeouts);
-  gpioWrite(powerPin(), 0);
+  // PWRKEY toggles: a module that answered since its last power-up is on,
+  // and this pulse switches it off (the next one, on)
+  offFirst = alive && fam.powerPin() == C.PIN_PWRKEY;
+  alive = probing = false;
+  gpioWrite(fam.powerPin(), 0);
   scan = 0; // the module restarts at the configured rate
   m = M_POWER_LOW;
-  until = millis() + (family == FAMILY_ESP ? C.ESP_RESET_MS : C.PWRKEY_MS);
+  until = millis() + fam.powerLowMs();
   at.reset();
   at.clearTimeouts();
   ring.clear();
@@ -131,21 +133,29 @@ function linkLost(): void {
 }
 
 function startInit(from: i32): void {
+  probing = false;
   m = M_INIT;
   phase = from;
   retries = 0;
   at.done();
 }
 
+/** The engine's own phases (AT, ATE0), then the driver's table. */
 function initStep(): i32 {
-  return family == FAMILY_SIM ? simInit(phase) : espInit(phase);
+  if (phase == PH_PROBE) { at.command(ascii("AT"), 500); return SENT; }
+  if (phase == PH_ECHO_OFF) { at.command(ascii("ATE0"), 1000); return SENT; }
+  return fam.phase(phase, at.R_NONE);
 }
 
 function initResult(r: i32): i32 {
-  return family == FAMILY_SIM ? simInitResult(phase, r) : espInitResult(phase, r);
+  if (phase == PH_PROBE) return r == at.R_OK ? NEXT : RETRY;
+  if (phase == PH_ECHO_OFF) {
+    if (r == at.R_TIMEOUT) return ESCALATE;
+    if (r == at.R_OK) at.setEchoOff(true);
+    return r == at.R_OK ? NEXT : RETRY;
+  }
+  return fam.phase(phase, r);
 }
-
-function reattachPhase(): i32 { return family == FAMILY_SIM ? SIM_REATTACH_PHASE : ESP_REATTACH_PHASE; }
 
 function bringingUp(): bool { return m <= M_INIT || m == M_PAUSE; }
 
@@ -156,10 +166,15 @@ function urcs(): void {
   if ((u & at.U_POWER_DOWN) != 0) {
     at.clearUrc(-1);
     say(ascii("module powered down, urc "), u);
+    alive = false; // off now: the pulse switches it on
     powerCycle();
     return;
   }
-  if ((u & at.U_REBOOT) != 0 && bringingUp()) at.clearUrc(at.U_REBOOT); // boot lines during bring-up
+  // boot lines are expected in bring-up; once ATE0 is acknowledged, the
+  // first line of a boot (RDY, ready) or the echo back means the module
+  // restarted under us: start again from AT now, not after the command in
+  // flight times out (the +CFUN: 1 / +CPIN: READY after a boot may trail ATE0)
+  if ((u & at.U_REBOOT) != 0 && bringingUp() && !(at.echoOff && (u & at.U_BOOT) != 0)) at.clearUrc(at.U_REBOOT | at.U_BOOT);
   else if ((u & at.U_REBOOT) != 0) {
     at.clearUrc(-1);
     say(ascii("module restarted, state "), m);
@@ -175,7 +190,7 @@ function urcs(): void {
       at.clearUrc(at.U_PDP_DEACT);
       say(ascii("bearer lost, state "), m);
       linkLost();
-      startInit(reattachPhase());
+      startInit(fam.reattach());
     }
     // else a command is in flight (perhaps in the middle of a send's
     // data): act once its answer is in, never write into it
@@ -210,6 +225,7 @@ export function modemPoll(): void {
 
 /** How long the modem can wait before its next step (0: now). */
 export function modemSleep(): u32 {
+  if (probing) return 50;
   if (m == M_POWER_LOW || m == M_BOOT || m == M_PAUSE) return max(<i32>(until - millis()), 0);
   if (m == M_OPEN) {
     if (ring.txUsed() > 0 || closeWanted || (at.urc & at.U_DATA) != 0) return 0;
@@ -220,15 +236,32 @@ export function modemSleep(): u32 {
 }
 
 function step(now: u32): void {
+  if (probing) {
+    const r = at.state();
+    if (r == at.R_WAIT) return;
+    at.done();
+    probing = false;
+    // any answer: the module is there (the command was lost or slow)
+    if (r != at.R_TIMEOUT) at.clearTimeouts();
+  }
   // a module that ignores three commands in a row is hung: power cycle
   // (not while probing with AT at bring-up: that phase has its own budget of
   // ~5 s, for a module still booting or syncing its autobaud)
-  if (at.timeouts >= 3 && m > M_BOOT && at.idle() && !(m <= M_PAUSE && phase == 0 && bringingUp())) { powerCycle(); return; }
+  const atBringUp = m <= M_PAUSE && phase == PH_PROBE && bringingUp();
+  if (at.timeouts >= 3 && m > M_BOOT && at.idle() && !atBringUp) { powerCycle(); return; }
+  // after a command went unanswered, AT asks whether the module is still
+  // there before anything else is sent: a hung one costs two 1 s probes,
+  // not two more commands' time limits (up to 20 s for an ESP's CIPSTART)
+  if (at.timeouts > 0 && m > M_BOOT && at.idle() && !atBringUp) {
+    at.command(ascii("AT"), 1000);
+    probing = true;
+    return;
+  }
   if (m == M_POWER_LOW) {
     if (<i32>(now - until) < 0) return;
-    gpioWrite(powerPin(), 1);
+    gpioWrite(fam.powerPin(), 1);
     m = M_BOOT;
-    until = now + 3000;
+    until = now + fam.bootMs();
     return;
   }
   if (m == M_BOOT) {
@@ -254,7 +287,9 @@ function step(now: u32): void {
     const next = initResult(r);
     at.done();
     if (next == NEXT) {
-      if (phase == 0) {
+      if (phase == PH_PROBE) {
+        alive = true;
+        offFirst = false;
         if (scan > 0) {
           baud = commonRate(scan - 1);
           say(ascii("AT answers at another rate, kept: baud "), baud);
@@ -267,12 +302,14 @@ function step(now: u32): void {
     }
     if (next == RETRY) {
       // no answer to AT for ~5 s: off, hung or at another baud rate
-      if (++retries > (phase == 0 ? (scan == 0 ? 8 : 0) : 60)) {
-        if (phase != 0 || !nextRate()) { powerCycle(); return; }
+      // (after a pulse that switched a hung module off: two probes, in case
+      // it was off and is booting, then the pulse that switches it on)
+      if (++retries > (phase == PH_PROBE ? (offFirst ? 1 : scan == 0 ? 8 : 0) : 60)) {
+        if (phase != PH_PROBE || offFirst || !nextRate()) { powerCycle(); return; }
         retries = 0;
       }
       m = M_PAUSE;
-      until = now + (phase == 0 ? 200 : 1000);
+      until = now + (phase == PH_PROBE ? 200 : 1000);
       return;
     }
     if (next == REFUSED || next == NO_TLS) {
@@ -308,7 +345,7 @@ function step(now: u32): void {
     closeWanted = false;
     m = M_READY;
     // sends failing on fresh sockets too: the bearer is gone unannounced
-    if (sendFails >= 2) { sendFails = 0; startInit(reattachPhase()); }
+    if (sendFails >= 2) { sendFails = 0; startInit(fam.reattach()); }
     return;
   }
   if (m == M_OPEN) openStep(now);
@@ -325,21 +362,14 @@ function startConnect(): void {
   at.clearUrc(at.U_CONNECT_OK | at.U_CONNECT_FAIL | at.U_CLOSED | at.U_TLS_FAIL);
   ring.clear();
   peerClosed = hole = false;
-  // the same command on both families (link 0 in multi-link mode); the ESP
-  // opens its SSL links itself, SIM800 after CIPSSL=1 at bring-up
-  at.begin(family == FAMILY_ESP && (modemCfg.tls & 1) != 0 ? ascii("AT+CIPSTART=0,\"SSL\",") : ascii("AT+CIPSTART=0,\"TCP\","));
-  at.addQuoted(host, hostLen, false);
-  at.add(ascii(","));
-  at.addInt(port);
-  at.send(family == FAMILY_SIM ? 2000 : 20000, 0, false, false);
+  fam.open(host, hostLen, port);
   m = M_CONNECT;
-  until = millis() + (family == FAMILY_SIM ? 75000 : 20000);
+  until = millis() + fam.openMs();
 }
 
 function connectStep(r: i32, now: u32): void {
-  // a refused handshake: SIM800 closes during CIPSTART, ESP answers ERROR
-  // (its reason is not told: a refused TCP connect looks the same)
-  const tls = (modemCfg.tls & 1) != 0 && ((at.urc & at.U_TLS_FAIL) != 0 || (family == FAMILY_ESP && r == at.R_ERROR));
+  // a refused handshake: U_TLS_FAIL from the driver, or ERROR where it says so
+  const tls = (modemCfg.tls & 1) != 0 && ((at.urc & at.U_TLS_FAIL) != 0 || (fam.openErrorIsTls() && r == at.R_ERROR));
   if (tls) {
     err = E.E_TLS;
     say(ascii("TLS failed, port "), port);
@@ -369,7 +399,7 @@ function connectFailed(): void {
   if (connectFails >= 2) {
     // the bearer may be stale (PDP DEACT unseen): re-attach
     connectFails = 0;
-    startInit(reattachPhase());
+    startInit(fam.reattach());
   } else {
     m = M_READY;
   }
@@ -378,7 +408,7 @@ function connectFailed(): void {
 function openStep(now: u32): void {
   // in the pull modes (SIM CIPRXGET, ESP passive) what the module still holds
   // is read first: a broker's last words (a refusing CONNACK) come just before its close
-  if (peerClosed && (hole || ring.rxUsed() == 0 && ((family == FAMILY_ESP && !espPassive) || (at.urc & at.U_DATA) == 0))) {
+  if (peerClosed && (hole || ring.rxUsed() == 0 && (!fam.pulls() || (at.urc & at.U_DATA) == 0))) {
     socketUp = false;
     linkLost();
     // ESP too: after SEND FAIL the link may still be up, and the next
@@ -391,14 +421,11 @@ function openStep(now: u32): void {
   // "link is not valid" while unread data holds the close back). Closing
   // waits for this: the DISCONNECT the session wrote just before closing
   // must reach the broker, or it publishes the will.
-  const n = peerClosed ? 0 : min(ring.txUsed(), family == FAMILY_SIM ? 1460 : 2048);
+  const n = peerClosed ? 0 : min(ring.txUsed(), fam.sendMax());
   if (n > 0) {
     sending = n;
     sentRaw = 0;
-    // '>' comes first, then the data (both families)
-    at.begin(ascii("AT+CIPSEND=0,"));
-    at.addInt(n);
-    at.send(5000, 0, false, true);
+    fam.send(n);
     m = M_SEND;
     return;
   }
@@ -406,27 +433,24 @@ function openStep(now: u32): void {
   // pushed data (+IPD) waits for a final OK (or the next +IPD): ask for one
   // (it comes after whatever the module has queued to push: seconds of it)
   if (ring.rxPend > 0) {
-    at.begin(ascii("AT"));
-    at.send(5000, 0, false, false);
+    at.command(ascii("AT"), 5000);
     m = M_READ;
     return;
   }
   const room = ring.rxFree();
-  // a passive-mode notification (+IPD,0,n without data) from a module we
-  // took for active: it is passive after all, read as such
-  if (family == FAMILY_ESP && !espPassive && (at.urc & at.U_DATA) != 0) setEspPassive(true);
-  if (room >= 64 && (family == FAMILY_SIM || espPassive)) {
+  // a data notification from a module taken for one that pushes
+  if ((at.urc & at.U_DATA) != 0 && !fam.pulls()) fam.pushedSeen();
+  if (room >= 64 && fam.pulls()) {
     if ((at.urc & at.U_DATA) != 0) {
       at.clearUrc(at.U_DATA);
-      const k = min(room, family == FAMILY_SIM ? 1460 : 2048);
-      if (family == FAMILY_SIM) simRead(k); else espRead(k);
+      fam.read(min(room, fam.readMax()));
       m = M_READ;
       return;
     }
     if (now - lastPoll >= C.AT_POLL_MS) {
       // a notification may have been lost: ask
       lastPoll = now;
-      if (family == FAMILY_SIM) simPoll(); else espPoll();
+      fam.poll();
       m = M_POLL;
     }
   }
@@ -435,7 +459,7 @@ function openStep(now: u32): void {
 function sendStep(r: i32): void {
   if (r == at.R_PROMPT) {
     sentRaw += at.writeRaw(ring.txData() + sentRaw, sending - sentRaw);
-    if (sentRaw == sending) at.awaitSendResult(family == FAMILY_SIM ? 10000 : 5000);
+    if (sentRaw == sending) at.awaitSendResult(fam.sendResultMs());
     return;
   }
   if (r == at.R_WAIT) return;
@@ -466,19 +490,16 @@ function readStep(r: i32): void {
     return;
   }
   if (wasPoll && r == at.R_OK) {
-    const waiting = family == FAMILY_SIM ? simPollResult() : espPollResult();
-    if (waiting > 0) at.setUrc(at.U_DATA);
-  } else if (!wasPoll && r == at.R_OK && family == FAMILY_SIM && at.rxLeft > 0) {
-    at.setUrc(at.U_DATA);
-  } else if (!wasPoll && r == at.R_OK && family == FAMILY_ESP) {
-    // more may be waiting: ask again on the next poll tick
-    lastPoll = 0;
+    if (fam.polled() > 0) at.setUrc(at.U_DATA);
+  } else if (!wasPoll && r == at.R_OK) {
+    // more waiting: read again; a read that does not tell: poll on the next tick
+    if (!fam.readTellsLeft()) lastPoll = 0;
+    else if (at.rxLeft > 0) at.setUrc(at.U_DATA);
   }
 }
 
 function closeSocket(): void {
-  at.begin(ascii("AT+CIPCLOSE=0"));
-  at.send(5000, 0, false, false);
+  fam.close();
   m = M_CLOSE;
 }
 
