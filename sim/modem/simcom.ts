@@ -8,7 +8,7 @@ import dns from 'node:dns';
 import net from 'node:net';
 import { L, ModemBase, int, takeBytes, type Cmd } from './base.ts';
 import { tlsReason } from './tls.ts';
-import type { ModemOptions } from './types.ts';
+import type { ModemOptions, SimTiming } from './types.ts';
 
 type IpState = 'IP INITIAL' | 'IP START' | 'IP CONFIG' | 'IP GPRSACT' | 'IP STATUS' | 'PDP DEACT';
 
@@ -28,6 +28,25 @@ interface SimLink {
   paused: boolean;
 }
 
+/** SIM800 / SIM900 delays (the manuals' typical figures, shortened where a test would wait for nothing). */
+export const SIM_TIMING: SimTiming = {
+  simGarbageMs: 40,
+  simRdyMs: 400,
+  simCfunMs: 500,
+  registerMs: 1000,
+  simCallReadyMs: 1500,
+  ciicrMs: 500,
+  shutMs: 150,
+  cgattMs: 100,
+  sendOkMs: 100,
+  closeMs: 50,
+  simConnectTimeoutMs: 75000,
+  simRxBufMax: 16384,
+};
+
+/** SIM900 HD V1.05: "5s > Pulldown > 1s" switches it off; SIM800 (the base default) wants 1.5 s. */
+export const SIM900_PINS = { pwrkeyOffMs: 1000 };
+
 /** Power-on garbage SIM800 modules print (reference: `00 49 49 49 49 FF FF FF FF`). */
 const POWER_ON_GARBAGE = Uint8Array.from([0x00, 0x49, 0x49, 0x49, 0x49, 0xff, 0xff, 0xff, 0xff]);
 const RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800];
@@ -39,8 +58,7 @@ const MAX_TIME: Record<string, number> = {
   '+CIPSTART': 75000, '+CPOWD': 10000, '+CIPCLOSE': 10000, '+CDNSGIP': 10000,
 };
 
-export class SimModem extends ModemBase {
-  protected readonly crlfLines = false;
+export class SimModem extends ModemBase<SimTiming> {
   protected readonly echoData = true;
   private readonly maxId: number;
   private readonly sp: string;
@@ -72,8 +90,12 @@ export class SimModem extends ModemBase {
   /** its own stream, so the other seeded choices stay as they were */
   private readonly lateRng: Prng;
 
+  /** SIM900 has no SSL in any firmware */
+  protected override readonly sslInFirmware: boolean;
+
   constructor(opts: ModemOptions) {
-    super(opts);
+    super(opts, opts.kind === 'sim900' ? { ...SIM_TIMING, ...SIM900_PINS } : SIM_TIMING);
+    this.sslInFirmware = opts.kind !== 'sim900';
     this.maxId = opts.kind === 'sim900' ? 7 : 5;
     this.sp = opts.spaceAfterComma === false ? '' : ' ';
     this.ipr = opts.autobaud ? 0 : (opts.baud ?? 115200);
