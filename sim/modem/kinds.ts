@@ -38,6 +38,18 @@ export const MODEM_KINDS = [
     name: 'esp-at', family: 'esp-at', description: 'ESP8266/ESP32 with Espressif AT firmware (Wi-Fi)',
     ssid: 'atmqtt-wifi', wifiPassword: 'atmqtt-pass', firmware: true, pwrkey: false, eol: '\r\n', doc: '/work/shared/reference/at-modems.md',
   },
+  {
+    name: 'sim7600', family: 'simcom-lte', description: 'SIMCom SIM7600 LTE Cat-1: NETOPEN/CIPOPEN, CIPRXGET, SSL via CCH',
+    apn: 'internet', firmware: false, pwrkey: true, eol: '\r', doc: 'docs/modems/sim7600.md',
+  },
+  {
+    name: 'sim7000', family: 'simcom-lte', description: 'SIMCom SIM7000 LTE-M/NB-IoT: SIM800-style CSTT/CIICR/CIPSTART, SSL via CASSL',
+    apn: 'internet', firmware: false, pwrkey: true, eol: '\r', doc: 'docs/modems/sim7600.md',
+  },
+  {
+    name: 'bg96', family: 'quectel', description: 'Quectel BG96 LTE-M/NB-IoT: QIACT/QIOPEN, QIRD after +QIURC "recv", SSL via QSSLOPEN',
+    apn: 'internet', firmware: false, pwrkey: true, eol: '\r', doc: 'docs/modems/bg96.md',
+  },
 ] as const satisfies readonly ModemKindInfo[];
 
 export type ModemKind = (typeof MODEM_KINDS)[number]['name'];

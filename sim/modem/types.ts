@@ -81,8 +81,30 @@ export interface EspTiming {
   espRxBufMax: number;
 }
 
+/** LTE modules (SIM7600, BG96) delays (defaults in sim7600.ts / bg96.ts). */
+export interface LteTiming {
+  /** `RDY` (commands accepted from here on) after power-on. */
+  lteRdyMs: number;
+  /** `+CPIN: READY` (BG96 also `+CFUN: 1`, `+QUSIM: 1`). */
+  lteCpinMs: number;
+  /** SIM7600 `SMS DONE` / `PB DONE`, BG96 `+QIND: SMS DONE` / `APP RDY`. */
+  lteDoneMs: number;
+  /** Network registration (+CEREG / +CGREG / +CREG 1) after power-on or CFUN=1: seconds on LTE-M. */
+  lteRegisterMs: number;
+  /** SIM7600 AT+NETOPEN / BG96 AT+QIACT until the PDP context is up. */
+  pdpActMs: number;
+  /** SIM7600 AT+NETCLOSE / BG96 AT+QIDEACT. */
+  pdpDeactMs: number;
+  /** TCP connect (and TLS handshake) timeout. */
+  lteConnectTimeoutMs: number;
+  /** from data handed over to the send acknowledgement (`+CIPSEND: n,len,len` / `SEND OK`). */
+  lteSendMs: number;
+  /** bytes buffered per link before TCP backpressure. */
+  lteRxBufMax: number;
+}
+
 /** Every delay an emulator uses by itself, in milliseconds; each vendor file holds its defaults. */
-export type ModemTiming = BaseTiming & SimTiming & EspTiming;
+export type ModemTiming = BaseTiming & SimTiming & EspTiming & LteTiming;
 
 export interface ModemOptions {
   kind: ModemKind;
