@@ -13,6 +13,7 @@ import { uartRead, uartWrite, millis } from "../host/abi";
 import { logStart, logStr, logBytes, logInt, logEnd, LOG_WARN, LOG_DEBUG } from "../host/log";
 import * as ring from "./ring";
 import { startsAscii } from "../mem/bytes";
+import { lteLineKind, lteCountField, LTE_NONE, LTE_COUNT, LTE_OPENED, LTE_OPEN_FAILED, LTE_CLOSED, LTE_DATA, LTE_PDP_LOST, LTE_POWER_DOWN } from "./lte-lines";
 
 // ---- results of the command in flight ----
 export const R_NONE = 0;     // no command
@@ -64,6 +65,8 @@ let cmdTimeout: u32 = 0;
 let expect: usize = 0; // ascii prefix, 0 for none
 /** A command whose final answer is not OK: the bare IP of CIFSR. */
 let bareLine: bool = false;
+/** Prefix of a final line that comes after OK (0: OK is final). */
+let finalPrefix: usize = 0;
 /** The command waits for '>' before its data. */
 let wantPrompt: bool = false;
 /** The command in flight is a send: only its SEND OK / SEND FAIL / DATA
@@ -147,6 +150,8 @@ export function send(timeoutMs: u32, exp: usize, bare: bool, prompt: bool): void
   cmdSent = 0;
   expect = exp;
   bareLine = bare;
+  finalPrefix = 0;
+  rxLeft = 0;
   wantPrompt = prompt;
   sendCmd = prompt;
   infoLen = 0;
@@ -165,6 +170,14 @@ export function writeRaw(p: usize, n: i32): i32 {
   const w = uartWrite(p, n);
   if (w > 0) sinceTx = millis();
   return w < 0 ? 0 : w;
+}
+
+/** The command just sent ends with a line of its own after its OK
+ * (SIM7600 `+NETOPEN: 0`): wait up to timeoutMs for a line with prefix p,
+ * kept as the information line. */
+export function finalOn(p: usize, timeoutMs: u32): void {
+  finalPrefix = p;
+  deadline = millis() + timeoutMs;
 }
 
 /** After the data of a send: wait for its result line. */
@@ -202,6 +215,7 @@ function endsWith(s: usize): bool {
 }
 
 function isNumberedUrc(s: usize): bool { return endsWith(s); }
+
 
 /** The k-th (0-based) comma-separated number after the first ':' or ','. */
 export function field(p: usize, n: i32, k: i32): i32 {
@@ -284,6 +298,7 @@ function onLine(): void {
     if (binLeft < 0) binLeft = 0;
     return;
   }
+  if (C.LTE_MODEMS && lteLine()) return;
   // ---- URCs, in any state ----
   if (isNumberedUrc(ascii("CLOSED"))) { urc |= U_CLOSED; return; }
   if (isNumberedUrc(ascii("CONNECT OK")) || isNumberedUrc(ascii("CONNECT")) || isNumberedUrc(ascii("ALREADY CONNECT")) || startsWith(ascii("ALREADY CONNECTED"))) {
@@ -328,8 +343,9 @@ function onLine(): void {
   }
   // ---- answers to the command in flight ----
   if (startsWith(ascii("OK")) || startsWith(ascii("SHUT OK")) || isNumberedUrc(ascii("CLOSE OK"))) {
-    // ESP answers CIPSEND with OK before its '>': keep waiting for the prompt
-    if (!wantPrompt) finish(R_OK);
+    // ESP answers CIPSEND with OK before its '>': keep waiting for the
+    // prompt; NETOPEN's OK comes before its own final line
+    if (!wantPrompt && finalPrefix == 0) finish(R_OK);
     return;
   }
   if (startsWith(ascii("ERROR")) || startsWith(ascii("+CME ERROR")) || startsWith(ascii("+CMS ERROR")) || startsWith(ascii("FAIL"))) {
@@ -337,12 +353,32 @@ function onLine(): void {
     finish(R_ERROR);
     return;
   }
+  if (finalPrefix != 0 && startsWith(finalPrefix)) { copyInfo(); finish(R_OK); return; }
   if (expect != 0 && startsWith(expect)) { copyInfo(); return; }
   if (bareLine) {
     const c = load<u8>(line);
     if (c >= 48 && c <= 57) { copyInfo(); finish(R_OK); return; }
   }
   if (startsWith(ascii("+CWJAP:"))) { copyInfo(); return; }
+}
+
+/** SIM7600 / BG96 lines (lte-lines.ts tells what they are); true when taken. */
+function lteLine(): bool {
+  const k = lteLineKind(line, lineLen);
+  if (k == LTE_NONE) return false;
+  if (k == LTE_COUNT) {
+    // a counted read: read until a count of 0
+    binLeft = field(line, lineLen, lteCountField(line));
+    pushed = false;
+    if (binLeft < 0) binLeft = 0;
+    rxLeft = binLeft;
+  } else if (k == LTE_OPENED) urc |= U_CONNECT_OK;
+  else if (k == LTE_OPEN_FAILED) urc |= U_CONNECT_FAIL;
+  else if (k == LTE_CLOSED) urc |= U_CLOSED;
+  else if (k == LTE_DATA) urc |= U_DATA;
+  else if (k == LTE_PDP_LOST) urc |= U_PDP_DEACT;
+  else if (k == LTE_POWER_DOWN) { urc |= U_POWER_DOWN; finish(R_OK); }
+  return true;
 }
 
 function copyInfo(): void {

@@ -2,8 +2,9 @@
 // modem. The session reaches it through transport.ts and never knows which
 // it is. All calls return at once.
 import { socketOpen, socketState, socketWrite, socketRead, socketClose, socketError } from "./socket";
-import { modemSelect, modemPoll, modemSleep, modemPendingOut, modemOpen, modemState, modemWrite, modemRead, modemClose, modemError, FAMILY_SIM, FAMILY_ESP } from "./modem";
+import { modemSelect, modemPoll, modemSleep, modemPendingOut, modemOpen, modemState, modemWrite, modemRead, modemClose, modemError, FAMILY_SIM, FAMILY_ESP, FAMILY_SIM7600, FAMILY_BG96 } from "./modem";
 import { E_UNSUPPORTED } from "../errors";
+import { LTE_MODEMS } from "../config";
 export { LINK_DOWN, LINK_OPENING, LINK_UP } from "./linkstate";
 
 /** Which link carries the bytes (config `link`). */
@@ -11,12 +12,18 @@ export const KIND_SOCKET = 0;
 export const KIND_SIM800 = 1;
 export const KIND_SIM900 = 2;
 export const KIND_ESP_AT = 3;
+export const KIND_SIM7600 = 4;
+/** SIM7000 keeps the SIM800 TCP/IP commands: the SIM800 driver */
+export const KIND_SIM7000 = 5;
+export const KIND_BG96 = 6;
 let kind: i32 = KIND_SOCKET;
 
 export function linkSelect(k: i32, baud: i32): i32 {
   kind = k;
-  if (k == KIND_SIM800 || k == KIND_SIM900) modemSelect(FAMILY_SIM, baud);
+  if (k == KIND_SIM800 || k == KIND_SIM900 || k == KIND_SIM7000) modemSelect(FAMILY_SIM, baud);
   else if (k == KIND_ESP_AT) modemSelect(FAMILY_ESP, baud);
+  else if (LTE_MODEMS && k == KIND_SIM7600) modemSelect(FAMILY_SIM7600, baud);
+  else if (LTE_MODEMS && k == KIND_BG96) modemSelect(FAMILY_BG96, baud);
   else if (k != KIND_SOCKET) return E_UNSUPPORTED;
   return 0;
 }

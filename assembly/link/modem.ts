@@ -17,9 +17,13 @@ import { NEXT, RETRY, ESCALATE, REFUSED, NO_TLS, SKIP, DONE } from "./modemcfg";
 import * as modemCfg from "./modemcfg";
 import { simInit, simInitResult, simRead, simPoll, simPollResult, SIM_REATTACH_PHASE } from "./sim800";
 import { espInit, espInitResult, espRead, espPoll, espPollResult, espPassive, setEspPassive, ESP_REATTACH_PHASE } from "./espat";
+import { s76Init, s76InitResult, s76Connect, s76Send, s76Read, s76Poll, s76PollResult, s76Close, S76_REATTACH_PHASE, S76_PWRKEY_MS } from "./sim7600";
+import { bg96Init, bg96InitResult, bg96Connect, bg96Send, bg96Read, bg96Poll, bg96PollResult, bg96Close, BG96_REATTACH_PHASE } from "./bg96";
 
 export const FAMILY_SIM = 1;
 export const FAMILY_ESP = 2;
+export const FAMILY_SIM7600 = 3;
+export const FAMILY_BG96 = 4;
 let family: i32 = FAMILY_SIM;
 
 const M_POWER_LOW = 0;   // PWRKEY held low
@@ -116,7 +120,7 @@ function powerCycle(): void {
   gpioWrite(powerPin(), 0);
   scan = 0; // the module restarts at the configured rate
   m = M_POWER_LOW;
-  until = millis() + (family == FAMILY_ESP ? C.ESP_RESET_MS : C.PWRKEY_MS);
+  until = millis() + (family == FAMILY_ESP ? C.ESP_RESET_MS : (C.LTE_MODEMS && family == FAMILY_SIM7600) ? S76_PWRKEY_MS : C.PWRKEY_MS);
   at.reset();
   at.clearTimeouts();
   ring.clear();
@@ -138,14 +142,31 @@ function startInit(from: i32): void {
 }
 
 function initStep(): i32 {
+  if (C.LTE_MODEMS) {
+    if (family == FAMILY_SIM7600) return s76Init(phase);
+    if (family == FAMILY_BG96) return bg96Init(phase);
+  }
   return family == FAMILY_SIM ? simInit(phase) : espInit(phase);
 }
 
 function initResult(r: i32): i32 {
+  if (C.LTE_MODEMS) {
+    if (family == FAMILY_SIM7600) return s76InitResult(phase, r);
+    if (family == FAMILY_BG96) return bg96InitResult(phase, r);
+  }
   return family == FAMILY_SIM ? simInitResult(phase, r) : espInitResult(phase, r);
 }
 
-function reattachPhase(): i32 { return family == FAMILY_SIM ? SIM_REATTACH_PHASE : ESP_REATTACH_PHASE; }
+function reattachPhase(): i32 {
+  if (C.LTE_MODEMS) {
+    if (family == FAMILY_SIM7600) return S76_REATTACH_PHASE;
+    if (family == FAMILY_BG96) return BG96_REATTACH_PHASE;
+  }
+  return family == FAMILY_SIM ? SIM_REATTACH_PHASE : ESP_REATTACH_PHASE;
+}
+
+/** The LTE modules: their own connect / send / read / close commands, always pulled reads. */
+function lte(): bool { return C.LTE_MODEMS && family >= FAMILY_SIM7600; }
 
 function bringingUp(): bool { return m <= M_INIT || m == M_PAUSE; }
 
@@ -325,6 +346,9 @@ function startConnect(): void {
   at.clearUrc(at.U_CONNECT_OK | at.U_CONNECT_FAIL | at.U_CLOSED | at.U_TLS_FAIL);
   ring.clear();
   peerClosed = hole = false;
+  if (lte()) {
+    if (C.LTE_MODEMS) { if (family == FAMILY_SIM7600) s76Connect(host, hostLen, port); else bg96Connect(host, hostLen, port); }
+  } else {
   // the same command on both families (link 0 in multi-link mode); the ESP
   // opens its SSL links itself, SIM800 after CIPSSL=1 at bring-up
   at.begin(family == FAMILY_ESP && (modemCfg.tls & 1) != 0 ? ascii("AT+CIPSTART=0,\"SSL\",") : ascii("AT+CIPSTART=0,\"TCP\","));
@@ -332,14 +356,17 @@ function startConnect(): void {
   at.add(ascii(","));
   at.addInt(port);
   at.send(family == FAMILY_SIM ? 2000 : 20000, 0, false, false);
+  }
   m = M_CONNECT;
-  until = millis() + (family == FAMILY_SIM ? 75000 : 20000);
+  until = millis() + (family == FAMILY_ESP ? 20000 : lte() ? 150000 : 75000);
 }
 
 function connectStep(r: i32, now: u32): void {
   // a refused handshake: SIM800 closes during CIPSTART, ESP answers ERROR
   // (its reason is not told: a refused TCP connect looks the same)
-  const tls = (modemCfg.tls & 1) != 0 && ((at.urc & at.U_TLS_FAIL) != 0 || (family == FAMILY_ESP && r == at.R_ERROR));
+  // the LTE modules answer a failed open with an error code that does not
+  // always tell TCP from TLS (BG96 566): over TLS it counts as TLS, as on ESP
+  const tls = (modemCfg.tls & 1) != 0 && ((at.urc & at.U_TLS_FAIL) != 0 || (family == FAMILY_ESP && r == at.R_ERROR) || (lte() && (at.urc & at.U_CONNECT_FAIL) != 0));
   if (tls) {
     err = E.E_TLS;
     say(ascii("TLS failed, port "), port);
@@ -391,14 +418,18 @@ function openStep(now: u32): void {
   // "link is not valid" while unread data holds the close back). Closing
   // waits for this: the DISCONNECT the session wrote just before closing
   // must reach the broker, or it publishes the will.
-  const n = peerClosed ? 0 : min(ring.txUsed(), family == FAMILY_SIM ? 1460 : 2048);
+  const n = peerClosed ? 0 : min(ring.txUsed(), family == FAMILY_ESP ? 2048 : 1460);
   if (n > 0) {
     sending = n;
     sentRaw = 0;
-    // '>' comes first, then the data (both families)
-    at.begin(ascii("AT+CIPSEND=0,"));
-    at.addInt(n);
-    at.send(5000, 0, false, true);
+    // '>' comes first, then the data (every family)
+    if (lte()) {
+      if (C.LTE_MODEMS) { if (family == FAMILY_SIM7600) s76Send(n); else bg96Send(n); }
+    } else {
+      at.begin(ascii("AT+CIPSEND=0,"));
+      at.addInt(n);
+      at.send(5000, 0, false, true);
+    }
     m = M_SEND;
     return;
   }
@@ -415,18 +446,24 @@ function openStep(now: u32): void {
   // a passive-mode notification (+IPD,0,n without data) from a module we
   // took for active: it is passive after all, read as such
   if (family == FAMILY_ESP && !espPassive && (at.urc & at.U_DATA) != 0) setEspPassive(true);
-  if (room >= 64 && (family == FAMILY_SIM || espPassive)) {
+  if (room >= 64 && (family != FAMILY_ESP || espPassive)) {
     if ((at.urc & at.U_DATA) != 0) {
       at.clearUrc(at.U_DATA);
-      const k = min(room, family == FAMILY_SIM ? 1460 : 2048);
-      if (family == FAMILY_SIM) simRead(k); else espRead(k);
+      const k = min(room, family == FAMILY_ESP ? 2048 : 1460);
+      if (lte()) {
+        if (C.LTE_MODEMS) { if (family == FAMILY_SIM7600) s76Read(k); else bg96Read(k); }
+      } else if (family == FAMILY_SIM) simRead(k);
+      else espRead(k);
       m = M_READ;
       return;
     }
     if (now - lastPoll >= C.AT_POLL_MS) {
       // a notification may have been lost: ask
       lastPoll = now;
-      if (family == FAMILY_SIM) simPoll(); else espPoll();
+      if (lte()) {
+        if (C.LTE_MODEMS) { if (family == FAMILY_SIM7600) s76Poll(); else bg96Poll(); }
+      } else if (family == FAMILY_SIM) simPoll();
+      else espPoll();
       m = M_POLL;
     }
   }
@@ -435,7 +472,7 @@ function openStep(now: u32): void {
 function sendStep(r: i32): void {
   if (r == at.R_PROMPT) {
     sentRaw += at.writeRaw(ring.txData() + sentRaw, sending - sentRaw);
-    if (sentRaw == sending) at.awaitSendResult(family == FAMILY_SIM ? 10000 : 5000);
+    if (sentRaw == sending) at.awaitSendResult(family == FAMILY_ESP ? 5000 : 10000);
     return;
   }
   if (r == at.R_WAIT) return;
@@ -466,9 +503,12 @@ function readStep(r: i32): void {
     return;
   }
   if (wasPoll && r == at.R_OK) {
-    const waiting = family == FAMILY_SIM ? simPollResult() : espPollResult();
+    let waiting = 0;
+    if (lte()) {
+      if (C.LTE_MODEMS) waiting = family == FAMILY_SIM7600 ? s76PollResult() : bg96PollResult();
+    } else waiting = family == FAMILY_SIM ? simPollResult() : espPollResult();
     if (waiting > 0) at.setUrc(at.U_DATA);
-  } else if (!wasPoll && r == at.R_OK && family == FAMILY_SIM && at.rxLeft > 0) {
+  } else if (!wasPoll && r == at.R_OK && family != FAMILY_ESP && at.rxLeft > 0) {
     at.setUrc(at.U_DATA);
   } else if (!wasPoll && r == at.R_OK && family == FAMILY_ESP) {
     // more may be waiting: ask again on the next poll tick
@@ -477,8 +517,12 @@ function readStep(r: i32): void {
 }
 
 function closeSocket(): void {
-  at.begin(ascii("AT+CIPCLOSE=0"));
-  at.send(5000, 0, false, false);
+  if (lte()) {
+    if (C.LTE_MODEMS) { if (family == FAMILY_SIM7600) s76Close(); else bg96Close(); }
+  } else {
+    at.begin(ascii("AT+CIPCLOSE=0"));
+    at.send(5000, 0, false, false);
+  }
   m = M_CLOSE;
 }
 

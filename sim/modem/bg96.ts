@@ -180,8 +180,8 @@ export class Bg96Modem extends CellModem {
     const verify = !this.secNone.has(sslCtx);
     if (ssl && !verify) this.notice(`link ${id}: TLS to ${host}:${port} without certificate verification (seclevel 0)`);
     this.connectLink(l, verify,
-      (err) => {
-        if (err === 'handshake') this.notice(`link ${id}: TLS handshake with ${host}:${port} failed`);
+      (err, why) => {
+        if (err === 'handshake') this.notice(`link ${id}: TLS handshake with ${host}:${port} failed: ${why}`);
         this.emit(L(`${tag}: ${id},${err === 0 ? 0 : err === 'timeout' ? ERR_TIMEOUT : ERR_CONNECT}`));
       },
       () => this.emit(L(`${this.urc(l)}: "closed",${id}`)),

@@ -4,6 +4,7 @@
 // buffer read on request (the modules' "manual" / "buffer access" mode).
 import net from 'node:net';
 import { L, ModemBase, int, takeBytes, type Cmd } from './base.ts';
+import { tlsReason } from './tls.ts';
 import type { LteTiming, ModemOptions } from './types.ts';
 
 export interface CellLink {
@@ -173,7 +174,7 @@ export abstract class CellModem extends ModemBase<LteTiming> {
    * success, else 'refused' | 'timeout' | 'handshake'; closedByPeer once
    * an open link ends.
    */
-  protected connectLink(l: CellLink, verify: boolean, opened: (err: 0 | 'refused' | 'timeout' | 'handshake') => void, closedByPeer: () => void, dataUrc: () => void): void {
+  protected connectLink(l: CellLink, verify: boolean, opened: (err: 0 | 'refused' | 'timeout' | 'handshake', why: string) => void, closedByPeer: () => void, dataUrc: () => void): void {
     const secure = l.secure ? { verify } : undefined;
     l.sock = this.openTcp(l.host, l.port, this.T.lteConnectTimeoutMs, {
       connect: () => {
@@ -181,7 +182,7 @@ export abstract class CellModem extends ModemBase<LteTiming> {
           if (this.links[l.id] !== l || l.st !== 'connecting') return;
           l.st = 'connected';
           this.counters.connects++;
-          opened(0);
+          opened(0, '');
         });
       },
       data: (d) => {
@@ -197,7 +198,7 @@ export abstract class CellModem extends ModemBase<LteTiming> {
         if (l.st === 'connecting') {
           l.st = 'closed';
           this.links[l.id] = null;
-          opened(handshake ? 'handshake' : err?.code === 'ETIMEDOUT' ? 'timeout' : 'refused');
+          opened(handshake ? 'handshake' : err?.code === 'ETIMEDOUT' ? 'timeout' : 'refused', tlsReason(err));
         } else if (l.st === 'connected') {
           this.dropSocket(l.sock);
           l.sock = null;

@@ -40,15 +40,15 @@ export const MODEM_KINDS = [
   },
   {
     name: 'sim7600', family: 'simcom-lte', description: 'SIMCom SIM7600 LTE Cat-1: NETOPEN/CIPOPEN, CIPRXGET, SSL via CCH',
-    apn: 'internet', firmware: false, pwrkey: true, eol: '\r', doc: 'docs/modems/sim7600.md',
+    apn: 'internet', firmware: true, pwrkey: true, eol: '\r', doc: 'docs/modems/sim7600.md',
   },
   {
-    name: 'sim7000', family: 'simcom-lte', description: 'SIMCom SIM7000 LTE-M/NB-IoT: SIM800-style CSTT/CIICR/CIPSTART, SSL via CASSL',
-    apn: 'internet', firmware: false, pwrkey: true, eol: '\r', doc: 'docs/modems/sim7600.md',
+    name: 'sim7000', family: 'simcom-lte', description: 'SIMCom SIM7000 LTE-M/NB-IoT: the SIM800 TCP/IP commands (CSTT/CIICR/CIPSTART), driven by the SIM800 driver',
+    apn: 'internet', firmware: true, pwrkey: true, eol: '\r', doc: 'docs/modems/sim7600.md',
   },
   {
     name: 'bg96', family: 'quectel', description: 'Quectel BG96 LTE-M/NB-IoT: QIACT/QIOPEN, QIRD after +QIURC "recv", SSL via QSSLOPEN',
-    apn: 'internet', firmware: false, pwrkey: true, eol: '\r', doc: 'docs/modems/bg96.md',
+    apn: 'internet', firmware: true, pwrkey: true, eol: '\r', doc: 'docs/modems/bg96.md',
   },
 ] as const satisfies readonly ModemKindInfo[];
 

@@ -303,10 +303,10 @@ export class Sim7600Modem extends CellModem {
     const l = this.newLink(CCH_BASE + s, args[1], port, secure);
     this.links[CCH_BASE + s] = l;
     this.ok();
-    if (secure && this.authNone) this.notice(`session ${s}: TLS to ${l.host}:${l.port} without certificate verification`);
+    if (secure && this.authNone) this.notice(`link ${s}: TLS to ${l.host}:${l.port} without certificate verification`);
     this.connectLink(l, !this.authNone,
-      (err) => {
-        if (err === 'handshake') this.notice(`session ${s}: TLS handshake with ${l.host}:${l.port} failed`);
+      (err, why) => {
+        if (err === 'handshake') this.notice(`link ${s}: TLS handshake with ${l.host}:${l.port} failed: ${why}`);
         this.emit(L(`+CCHOPEN: ${s},${err === 0 ? 0 : err === 'handshake' ? 15 : err === 'timeout' ? 5 : 14}`));
       },
       () => this.emit(L(`+CCH_PEER_CLOSED: ${s}`)),
