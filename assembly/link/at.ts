@@ -2,18 +2,21 @@
 // command slot with strictly one command in flight.
 //
 // The tokenizer sees every byte once, in every state: it splits lines,
-// recognises URCs wherever they fall (inside a response, inside the echo,
-// between '>' and SEND OK), switches to counted binary reads on length
-// headers (+CIPRXGET: 2,…  +IPD,…:  +CIPRECVDATA:n,) and matches '>' as a
-// token. URCs only set flags; the drivers act on them in their own step,
-// never from inside the reader (the TinyGSM stall of failure 4).
+// hands each to the bound driver's recogniser (family.ts: URCs wherever they
+// fall, inside a response, inside the echo, between '>' and SEND OK, and the
+// data headers that start counted binary reads), takes the V.250 answers
+// itself (OK, ERROR, +CME/+CMS ERROR, the information line) and matches '>'
+// as a token. No vendor token lives here. URCs only set flags; modem.ts acts
+// on them in its own step, never from inside the reader (the TinyGSM stall
+// of failure 4).
 import { ascii } from "../mem/ascii";
 import * as C from "../config";
 import { uartRead, uartWrite, millis } from "../host/abi";
 import { logStart, logStr, logBytes, logInt, logEnd, LOG_WARN, LOG_DEBUG } from "../host/log";
 import * as ring from "./ring";
 import { startsAscii } from "../mem/bytes";
-import { lteLineKind, lteCountField, LTE_NONE, LTE_COUNT, LTE_OPENED, LTE_OPEN_FAILED, LTE_CLOSED, LTE_DATA, LTE_PDP_LOST, LTE_POWER_DOWN } from "./lte-lines";
+import * as fam from "./family";
+import { L_SKIP, L_OK, L_ERROR, L_INFO } from "./driver";
 
 // ---- results of the command in flight ----
 export const R_NONE = 0;     // no command
@@ -51,6 +54,7 @@ let lineLen: i32 = 0;
 let binLeft: i32 = 0;     // bytes of a counted binary read still to come
 let lost: u32 = 0;        // binary bytes dropped for lack of room
 let pushed: bool = false; // the counted read is pushed data (+IPD), not a pulled reply
+let other: bool = false;  // the counted read is another link's: its bytes are dropped
 const chunk: usize = memory.data(64);
 
 // ---- the command in flight ----
@@ -65,8 +69,6 @@ let cmdTimeout: u32 = 0;
 let expect: usize = 0; // ascii prefix, 0 for none
 /** A command whose final answer is not OK: the bare IP of CIFSR. */
 let bareLine: bool = false;
-/** Prefix of a final line that comes after OK (0: OK is final). */
-let finalPrefix: usize = 0;
 /** The command waits for '>' before its data. */
 let wantPrompt: bool = false;
 /** The command in flight is a send: only its SEND OK / SEND FAIL / DATA
@@ -150,8 +152,6 @@ export function send(timeoutMs: u32, exp: usize, bare: bool, prompt: bool): void
   cmdSent = 0;
   expect = exp;
   bareLine = bare;
-  finalPrefix = 0;
-  rxLeft = 0;
   wantPrompt = prompt;
   sendCmd = prompt;
   infoLen = 0;
@@ -170,14 +170,6 @@ export function writeRaw(p: usize, n: i32): i32 {
   const w = uartWrite(p, n);
   if (w > 0) sinceTx = millis();
   return w < 0 ? 0 : w;
-}
-
-/** The command just sent ends with a line of its own after its OK
- * (SIM7600 `+NETOPEN: 0`): wait up to timeoutMs for a line with prefix p,
- * kept as the information line. */
-export function finalOn(p: usize, timeoutMs: u32): void {
-  finalPrefix = p;
-  deadline = millis() + timeoutMs;
 }
 
 /** After the data of a send: wait for its result line. */
@@ -199,23 +191,22 @@ function flushCmd(): void {
 // ---- reading ----
 
 function startsWith(s: usize): bool { return startsAscii(line, lineLen, s); }
+/** The line starts with s (for the drivers' recognisers). */
+export function starts(s: usize): bool { return startsAscii(line, lineLen, s); }
 
-/** The line ends with s (URCs with an optional "n, " in front). */
-function endsWith(s: usize): bool {
+/** The line is the URC s of our link: s alone, or after the link id 0
+ * ("0, CLOSED" / "0,CLOSED"). Another link's ("1, CLOSED") is not ours. */
+export function ours(s: usize): bool {
   const n = <i32>load<u8>(s);
-  if (lineLen < n) return false;
   const o = lineLen - n;
-  if (memory.compare(line + o, s + 1, n) != 0) return false;
-  // what precedes must be empty or a connection id prefix like "0, " / "0,"
-  for (let i = 0; i < o; i++) {
-    const c = load<u8>(line + i);
-    if (!(c >= 48 && c <= 57) && c != 0x2C && c != 0x20) return false;
-  }
-  return true;
+  if (o < 0 || memory.compare(line + o, s + 1, n) != 0) return false;
+  if (o == 0) return true;
+  if (o < 2 || load<u8>(line) != 0x30 || load<u8>(line + 1) != 0x2C) return false;
+  return o == 2 || (o == 3 && load<u8>(line + 2) == 0x20);
 }
 
-function isNumberedUrc(s: usize): bool { return endsWith(s); }
-
+/** A command is in flight and waits for its answer. */
+export function waiting(): bool { return result == R_WAIT || result == R_PROMPT; }
 
 /** The k-th (0-based) comma-separated number after the first ':' or ','. */
 export function field(p: usize, n: i32, k: i32): i32 {
@@ -239,6 +230,9 @@ export function field(p: usize, n: i32, k: i32): i32 {
   }
   return any ? v : -1;
 }
+
+/** The k-th number of the line being read (see field()). */
+export function lineField(k: i32): i32 { return field(line, lineLen, k); }
 
 function finish(r: i32): void {
   if (result == R_WAIT || result == R_PROMPT) {
@@ -290,95 +284,43 @@ function onLine(): void {
     lineLen -= k;
     if (startsWith(ascii("AT"))) return;
   }
-  // counted binary read announced on a line of its own (SIM manual mode)
-  if (startsWith(ascii("+CIPRXGET: 2")) || startsWith(ascii("+CIPRXGET:2"))) {
-    binLeft = field(line, lineLen, 2);
-    pushed = false;
-    rxLeft = field(line, lineLen, 3);
-    if (binLeft < 0) binLeft = 0;
+  // the bound driver's lines: URCs, data headers, its own final answers
+  const f = fam.line();
+  if (f != 0) {
+    if ((f & U_REBOOT) != 0) unconfirmed(); // what it sent mid-read was boot noise
+    if ((f & U_BUSY) != 0 && result == R_WAIT) {
+      // the module dropped our input: send the command again shortly
+      busyResend = true;
+      busyResendAt = millis() + 300;
+    }
+    // only a send command's own result ends it (a stray one, of another link
+    // or garbled, once ended a bring-up command)
+    const sent = f & (U_SEND_OK | U_SEND_FAIL);
+    urc |= f & 0xFFFF & ~(U_BUSY | U_SEND_OK | U_SEND_FAIL);
+    if (sent != 0 && sendCmd) { urc |= sent; finish(sent == U_SEND_OK ? R_OK : R_ERROR); }
+    if (!waiting()) return;
+    if ((f & L_OK) != 0 && !wantPrompt) finish(R_OK);
+    if ((f & L_ERROR) != 0) { if (infoLen == 0) copyInfo(); finish(R_ERROR); } // keep an earlier reason line (+CWJAP:2 before FAIL)
+    if ((f & L_INFO) != 0) copyInfo();
     return;
   }
-  if (C.LTE_MODEMS && lteLine()) return;
-  // ---- URCs, in any state ----
-  if (isNumberedUrc(ascii("CLOSED"))) { urc |= U_CLOSED; return; }
-  if (isNumberedUrc(ascii("CONNECT OK")) || isNumberedUrc(ascii("CONNECT")) || isNumberedUrc(ascii("ALREADY CONNECT")) || startsWith(ascii("ALREADY CONNECTED"))) {
-    urc |= U_CONNECT_OK;
-    return;
-  }
-  if (isNumberedUrc(ascii("CONNECT FAIL"))) { urc |= U_CONNECT_FAIL; return; }
-  if (isNumberedUrc(ascii("SEND OK")) || startsWith(ascii("DATA ACCEPT"))) { if (sendCmd) { urc |= U_SEND_OK; finish(R_OK); } return; }
-  if (isNumberedUrc(ascii("SEND FAIL"))) { if (sendCmd) { urc |= U_SEND_FAIL; finish(R_ERROR); } return; }
-  if (startsWith(ascii("+PDP: DEACT")) || startsWith(ascii("WIFI DISCONNECT"))) { urc |= U_PDP_DEACT; return; }
-  if (startsWith(ascii("+CIPRXGET: 1")) || startsWith(ascii("+CIPRXGET:1")) || startsWith(ascii("+IPD,"))) { urc |= U_DATA; return; }
-  // only what a restart prints: Call Ready / SMS Ready end the phonebook and
-  // SMS set-up and may come seconds after registration (TinyGSM #537)
-  if (startsWith(ascii("RDY")) || startsWith(ascii("+CFUN: 1")) || startsWith(ascii("ready"))) {
-    rebooted();
-    return;
-  }
-  if (startsWith(ascii("NORMAL POWER DOWN")) || startsWith(ascii("UNDER-VOLTAGE POWER")) || startsWith(ascii("OVER-VOLTAGE POWER"))) {
-    urc |= U_POWER_DOWN;
-    finish(R_OK); // the answer to CPOWD
-    return;
-  }
-  if (startsWith(ascii("UNDER-VOLTAGE WARN")) || startsWith(ascii("OVER-VOLTAGE WARN"))) {
-    logStart(ascii("modem: voltage warning"));
-    logEnd(LOG_WARN);
-    return;
-  }
-  if (startsWith(ascii("busy "))) {
-    // the module dropped our input: send the command again shortly
-    if (result == R_WAIT) { busyResend = true; busyResendAt = millis() + 300; }
-    return;
-  }
-  if (startsWith(ascii("WIFI GOT IP"))) { urc |= U_WIFI_IP; return; }
-  if (startsWith(ascii("WIFI CONNECTED")) || startsWith(ascii("RING")) || startsWith(ascii("+CMTI")) || startsWith(ascii("*PSUTTZ")) ||
-      startsWith(ascii("+CTZV")) || startsWith(ascii("DST:")) || startsWith(ascii("Recv ")) || startsWith(ascii("+CIEV")) ||
-      startsWith(ascii("Call Ready")) || startsWith(ascii("SMS Ready"))) return;
-  if (result != R_WAIT && result != R_PROMPT) {
-    if (isNumberedUrc(ascii("CLOSE OK"))) urc |= U_TLS_FAIL;
-    // the SIM started again unasked: the module restarted (or lost its SIM)
-    if (startsWith(ascii("+CPIN: READY"))) rebooted();
-    return; // stray line
-  }
+  if (!waiting()) return; // stray line
   // ---- answers to the command in flight ----
-  if (startsWith(ascii("OK")) || startsWith(ascii("SHUT OK")) || isNumberedUrc(ascii("CLOSE OK"))) {
-    // ESP answers CIPSEND with OK before its '>': keep waiting for the
-    // prompt; NETOPEN's OK comes before its own final line
-    if (!wantPrompt && finalPrefix == 0) finish(R_OK);
+  if (startsWith(ascii("OK"))) {
+    // ESP answers CIPSEND with OK before its '>': keep waiting for the prompt
+    if (!wantPrompt) finish(R_OK);
     return;
   }
-  if (startsWith(ascii("ERROR")) || startsWith(ascii("+CME ERROR")) || startsWith(ascii("+CMS ERROR")) || startsWith(ascii("FAIL"))) {
-    if (infoLen == 0) copyInfo(); // keep an earlier reason line (+CWJAP:2 before FAIL)
+  if (startsWith(ascii("ERROR")) || startsWith(ascii("+CME ERROR")) || startsWith(ascii("+CMS ERROR"))) {
+    if (infoLen == 0) copyInfo();
     finish(R_ERROR);
     return;
   }
-  if (finalPrefix != 0 && startsWith(finalPrefix)) { copyInfo(); finish(R_OK); return; }
   if (expect != 0 && startsWith(expect)) { copyInfo(); return; }
   if (bareLine) {
     const c = load<u8>(line);
-    if (c >= 48 && c <= 57) { copyInfo(); finish(R_OK); return; }
+    if (c >= 48 && c <= 57) { copyInfo(); finish(R_OK); }
   }
-  if (startsWith(ascii("+CWJAP:"))) { copyInfo(); return; }
-}
-
-/** SIM7600 / BG96 lines (lte-lines.ts tells what they are); true when taken. */
-function lteLine(): bool {
-  const k = lteLineKind(line, lineLen);
-  if (k == LTE_NONE) return false;
-  if (k == LTE_COUNT) {
-    // a counted read: read until a count of 0
-    binLeft = field(line, lineLen, lteCountField(line));
-    pushed = false;
-    if (binLeft < 0) binLeft = 0;
-    rxLeft = binLeft;
-  } else if (k == LTE_OPENED) urc |= U_CONNECT_OK;
-  else if (k == LTE_OPEN_FAILED) urc |= U_CONNECT_FAIL;
-  else if (k == LTE_CLOSED) urc |= U_CLOSED;
-  else if (k == LTE_DATA) urc |= U_DATA;
-  else if (k == LTE_PDP_LOST) urc |= U_PDP_DEACT;
-  else if (k == LTE_POWER_DOWN) { urc |= U_POWER_DOWN; finish(R_OK); }
-  return true;
 }
 
 function copyInfo(): void {
@@ -402,55 +344,51 @@ function dataByte(b: u8): void {
   }
 }
 
-/** Pushed data whose header ends in ':' (+IPD,[id,]len: / +RECEIVE,n,len:), or ',' (+CIPRECVDATA:len,). */
-function binaryHeader(b: u8): bool {
-  if (b == 0x3A && (startsWith(ascii("+IPD,")) || startsWith(ascii("+RECEIVE,")))) {
-    // +IPD,[id,]len[,ip,port]: the length is the last of the leading
-    // all-digit fields (an IPv6 address in quotes has ':' of its own)
-    let quotes = 0;
-    for (let k = 0; k < lineLen; k++) if (load<u8>(line + k) == 0x22) quotes++;
-    if ((quotes & 1) != 0) return false;
-    let i = 0;
-    while (load<u8>(line + i) != 0x2C) i++;
-    let len = 0;
-    while (i < lineLen && load<u8>(line + i) == 0x2C) {
-      let v = 0;
-      let k = i + 1;
-      while (k < lineLen && load<u8>(line + k) >= 48 && load<u8>(line + k) <= 57) { v = v * 10 + (<i32>load<u8>(line + k) - 48); k++; }
-      if (k == i + 1 || (k < lineLen && load<u8>(line + k) != 0x2C)) break;
-      len = v;
-      i = k;
-    }
-    // the module framed new data after the last: that one came whole
-    // (a module that restarted has no link to push from)
-    ring.rxCommit();
-    pushed = true;
-    binLeft = len;
-    lineLen = 0;
-    return true;
-  }
-  // ESP8266 AT 1.7.x (NONOS) prints +CIPRECVDATA,len:data, not the documented form
-  if (b == 0x3A && startsWith(ascii("+CIPRECVDATA,"))) {
+/** A driver's data header: len bytes of link data follow, pulled (the
+ * answer to a read; `left` more wait in the module, -1 unknown). */
+export function countedRead(len: i32, left: i32): void {
+  binLeft = max(len, 0);
+  rxLeft = left;
+  pushed = other = false;
+}
+
+/**
+ * A pushed data header `+IPD,[id,]len[,ip,port]` or `+RECEIVE,id,len` (the
+ * driver saw its name and the ':'): the length is the last of the leading
+ * all-digit fields, the link id the first when there are two. Another link's
+ * bytes are read and dropped. False when the ':' is inside a quoted IPv6
+ * address (the header goes on).
+ */
+export function pushedRead(): bool {
+  let quotes = 0;
+  for (let k = 0; k < lineLen; k++) if (load<u8>(line + k) == 0x22) quotes++;
+  if ((quotes & 1) != 0) return false;
+  let i = 0;
+  while (load<u8>(line + i) != 0x2C) i++;
+  let len = 0;
+  let id = 0;
+  let fields = 0;
+  while (i < lineLen && load<u8>(line + i) == 0x2C) {
     let v = 0;
-    for (let k = 13; k < lineLen; k++) v = v * 10 + (<i32>load<u8>(line + k) - 48);
-    binLeft = v;
-    pushed = false;
-    lineLen = 0;
-    return true;
+    let k = i + 1;
+    while (k < lineLen && load<u8>(line + k) >= 48 && load<u8>(line + k) <= 57) { v = v * 10 + (<i32>load<u8>(line + k) - 48); k++; }
+    if (k == i + 1 || (k < lineLen && load<u8>(line + k) != 0x2C)) break;
+    if (fields++ == 0) id = v;
+    len = v;
+    i = k;
   }
-  if (b == 0x2C && startsWith(ascii("+CIPRECVDATA:"))) {
-    binLeft = field(line, lineLen, 0);
-    pushed = false;
-    if (binLeft < 0) binLeft = 0;
-    lineLen = 0;
-    return true;
-  }
-  return false;
+  // the module framed new data after the last: that one came whole
+  // (a module that restarted has no link to push from)
+  ring.rxCommit();
+  pushed = true;
+  other = fields > 1 && id != 0;
+  binLeft = len;
+  return true;
 }
 
 function feed(b: u8): void {
   if (binLeft > 0) {
-    dataByte(b);
+    if (!other) dataByte(b);
     binLeft--;
     return;
   }
@@ -466,7 +404,7 @@ function feed(b: u8): void {
     return;
   }
   if (lineLen == 0 && (b == 0x0D || b == 0x20 || b == 0x00 || b == 0xFF)) return; // noise
-  if (binaryHeader(b)) return;
+  if ((b == 0x3A || b == 0x2C) && fam.header(b)) { lineLen = 0; return; }
   if (lineLen < C.AT_LINE_BYTES) store<u8>(line + lineLen++, b);
 }
 

@@ -1,5 +1,6 @@
-// The link over an AT modem: one state machine for every family, with the
-// family's commands in sim800.ts / espat.ts. Each step does at most one
+// The link over an AT modem: one state machine for every family; the
+// family's commands and recognisers are its driver (driver.ts), bound once
+// in family.ts. Each step does at most one
 // thing and returns; every wait has a deadline; failures climb a ladder:
 //   socket closed      -> reopen (the session reconnects after backoff)
 //   reopen fails twice -> re-attach (CIPSHUT + CSTT/CIICR, or CWJAP again)
@@ -13,18 +14,10 @@ import * as ring from "./ring";
 import { millis, gpioWrite, uartSetBaud } from "../host/abi";
 import { logStart, logStr, logInt, logEnd, LOG_WARN, LOG_INFO, LOG_ERROR } from "../host/log";
 import { LINK_DOWN, LINK_OPENING, LINK_UP } from "./linkstate";
-import { NEXT, RETRY, ESCALATE, REFUSED, NO_TLS, SKIP, DONE } from "./modemcfg";
+import { NEXT, RETRY, ESCALATE, REFUSED, NO_TLS, SENT, SKIP, DONE, PH_PROBE, PH_ECHO_OFF } from "./driver";
 import * as modemCfg from "./modemcfg";
-import { simInit, simInitResult, simRead, simPoll, simPollResult, SIM_REATTACH_PHASE } from "./sim800";
-import { espInit, espInitResult, espRead, espPoll, espPollResult, espPassive, setEspPassive, ESP_REATTACH_PHASE } from "./espat";
-import { s76Init, s76InitResult, s76Connect, s76Send, s76Read, s76Poll, s76PollResult, s76Close, S76_REATTACH_PHASE, S76_PWRKEY_MS } from "./sim7600";
-import { bg96Init, bg96InitResult, bg96Connect, bg96Send, bg96Read, bg96Poll, bg96PollResult, bg96Close, BG96_REATTACH_PHASE } from "./bg96";
-
-export const FAMILY_SIM = 1;
-export const FAMILY_ESP = 2;
-export const FAMILY_SIM7600 = 3;
-export const FAMILY_BG96 = 4;
-let family: i32 = FAMILY_SIM;
+import * as fam from "./family";
+export { FAMILY_SIM, FAMILY_ESP, FAMILY_SIM7600, FAMILY_BG96 } from "./family";
 
 const M_POWER_LOW = 0;   // PWRKEY held low
 const M_BOOT = 1;        // waiting for the module to boot
@@ -72,9 +65,8 @@ let hostLen: i32 = 0;
 let port: i32 = 0;
 
 export function modemSelect(f: i32, b: i32): void {
-  family = f;
+  fam.bind(f);
   baud = b;
-  at.setCrLf(f == FAMILY_ESP);
   uartSetBaud(b);
   // the module may well be on already: ask before touching PWRKEY, which toggles power
   at.reset();
@@ -108,19 +100,15 @@ function say(s: usize, v: i32): void {
   logEnd(LOG_WARN);
 }
 
-/** The pin that restarts the module: PWRKEY on SIMCom (a long pulse toggles
- * power), RESET on ESP (CH_PD / RST: low holds the chip in reset, high boots);
- * an ESP module has no PWRKEY. */
-function powerPin(): i32 { return family == FAMILY_ESP ? C.PIN_RESET : C.PIN_PWRKEY; }
-
-/** PWRKEY low for 1.6 s (long enough to switch a hung SIM800 off; the next
- * cycle switches it on), RESET low 0.1 s on ESP; boot takes a few seconds. */
+/** The driver's restart pin held low for its pulse (PWRKEY 1.6 s on
+ * SIMCom: long enough to switch a hung SIM800 off, the next cycle switches
+ * it on; RESET 0.1 s on ESP); boot takes a few seconds. */
 function powerCycle(): void {
   say(ascii("power cycle, timeouts "), at.timeouts);
-  gpioWrite(powerPin(), 0);
+  gpioWrite(fam.powerPin, 0);
   scan = 0; // the module restarts at the configured rate
   m = M_POWER_LOW;
-  until = millis() + (family == FAMILY_ESP ? C.ESP_RESET_MS : (C.LTE_MODEMS && family == FAMILY_SIM7600) ? S76_PWRKEY_MS : C.PWRKEY_MS);
+  until = millis() + fam.powerLowMs;
   at.reset();
   at.clearTimeouts();
   ring.clear();
@@ -141,32 +129,22 @@ function startInit(from: i32): void {
   at.done();
 }
 
+/** The engine's own phases (AT, ATE0), then the driver's table. */
 function initStep(): i32 {
-  if (C.LTE_MODEMS) {
-    if (family == FAMILY_SIM7600) return s76Init(phase);
-    if (family == FAMILY_BG96) return bg96Init(phase);
-  }
-  return family == FAMILY_SIM ? simInit(phase) : espInit(phase);
+  if (phase == PH_PROBE) { at.begin(ascii("AT")); at.send(500, 0, false, false); return SENT; }
+  if (phase == PH_ECHO_OFF) { at.begin(ascii("ATE0")); at.send(1000, 0, false, false); return SENT; }
+  return fam.phase(phase, at.R_NONE);
 }
 
 function initResult(r: i32): i32 {
-  if (C.LTE_MODEMS) {
-    if (family == FAMILY_SIM7600) return s76InitResult(phase, r);
-    if (family == FAMILY_BG96) return bg96InitResult(phase, r);
+  if (phase == PH_PROBE) return r == at.R_OK ? NEXT : RETRY;
+  if (phase == PH_ECHO_OFF) {
+    if (r == at.R_TIMEOUT) return ESCALATE;
+    if (r == at.R_OK) at.setEchoOff(true);
+    return r == at.R_OK ? NEXT : RETRY;
   }
-  return family == FAMILY_SIM ? simInitResult(phase, r) : espInitResult(phase, r);
+  return fam.phase(phase, r);
 }
-
-function reattachPhase(): i32 {
-  if (C.LTE_MODEMS) {
-    if (family == FAMILY_SIM7600) return S76_REATTACH_PHASE;
-    if (family == FAMILY_BG96) return BG96_REATTACH_PHASE;
-  }
-  return family == FAMILY_SIM ? SIM_REATTACH_PHASE : ESP_REATTACH_PHASE;
-}
-
-/** The LTE modules: their own connect / send / read / close commands, always pulled reads. */
-function lte(): bool { return C.LTE_MODEMS && family >= FAMILY_SIM7600; }
 
 function bringingUp(): bool { return m <= M_INIT || m == M_PAUSE; }
 
@@ -196,7 +174,7 @@ function urcs(): void {
       at.clearUrc(at.U_PDP_DEACT);
       say(ascii("bearer lost, state "), m);
       linkLost();
-      startInit(reattachPhase());
+      startInit(fam.reattach);
     }
     // else a command is in flight (perhaps in the middle of a send's
     // data): act once its answer is in, never write into it
@@ -244,12 +222,12 @@ function step(now: u32): void {
   // a module that ignores three commands in a row is hung: power cycle
   // (not while probing with AT at bring-up: that phase has its own budget of
   // ~5 s, for a module still booting or syncing its autobaud)
-  if (at.timeouts >= 3 && m > M_BOOT && at.idle() && !(m <= M_PAUSE && phase == 0 && bringingUp())) { powerCycle(); return; }
+  if (at.timeouts >= 3 && m > M_BOOT && at.idle() && !(m <= M_PAUSE && phase == PH_PROBE && bringingUp())) { powerCycle(); return; }
   if (m == M_POWER_LOW) {
     if (<i32>(now - until) < 0) return;
-    gpioWrite(powerPin(), 1);
+    gpioWrite(fam.powerPin, 1);
     m = M_BOOT;
-    until = now + 3000;
+    until = now + fam.bootMs;
     return;
   }
   if (m == M_BOOT) {
@@ -275,7 +253,7 @@ function step(now: u32): void {
     const next = initResult(r);
     at.done();
     if (next == NEXT) {
-      if (phase == 0) {
+      if (phase == PH_PROBE) {
         if (scan > 0) {
           baud = commonRate(scan - 1);
           say(ascii("AT answers at another rate, kept: baud "), baud);
@@ -288,12 +266,12 @@ function step(now: u32): void {
     }
     if (next == RETRY) {
       // no answer to AT for ~5 s: off, hung or at another baud rate
-      if (++retries > (phase == 0 ? (scan == 0 ? 8 : 0) : 60)) {
+      if (++retries > (phase == PH_PROBE ? (scan == 0 ? 8 : 0) : 60)) {
         if (phase != 0 || !nextRate()) { powerCycle(); return; }
         retries = 0;
       }
       m = M_PAUSE;
-      until = now + (phase == 0 ? 200 : 1000);
+      until = now + (phase == PH_PROBE ? 200 : 1000);
       return;
     }
     if (next == REFUSED || next == NO_TLS) {
@@ -329,7 +307,7 @@ function step(now: u32): void {
     closeWanted = false;
     m = M_READY;
     // sends failing on fresh sockets too: the bearer is gone unannounced
-    if (sendFails >= 2) { sendFails = 0; startInit(reattachPhase()); }
+    if (sendFails >= 2) { sendFails = 0; startInit(fam.reattach); }
     return;
   }
   if (m == M_OPEN) openStep(now);
@@ -346,27 +324,14 @@ function startConnect(): void {
   at.clearUrc(at.U_CONNECT_OK | at.U_CONNECT_FAIL | at.U_CLOSED | at.U_TLS_FAIL);
   ring.clear();
   peerClosed = hole = false;
-  if (lte()) {
-    if (C.LTE_MODEMS) { if (family == FAMILY_SIM7600) s76Connect(host, hostLen, port); else bg96Connect(host, hostLen, port); }
-  } else {
-  // the same command on both families (link 0 in multi-link mode); the ESP
-  // opens its SSL links itself, SIM800 after CIPSSL=1 at bring-up
-  at.begin(family == FAMILY_ESP && (modemCfg.tls & 1) != 0 ? ascii("AT+CIPSTART=0,\"SSL\",") : ascii("AT+CIPSTART=0,\"TCP\","));
-  at.addQuoted(host, hostLen, false);
-  at.add(ascii(","));
-  at.addInt(port);
-  at.send(family == FAMILY_SIM ? 2000 : 20000, 0, false, false);
-  }
+  fam.open(host, hostLen, port);
   m = M_CONNECT;
-  until = millis() + (family == FAMILY_ESP ? 20000 : lte() ? 150000 : 75000);
+  until = millis() + fam.openMs;
 }
 
 function connectStep(r: i32, now: u32): void {
-  // a refused handshake: SIM800 closes during CIPSTART, ESP answers ERROR
-  // (its reason is not told: a refused TCP connect looks the same)
-  // the LTE modules answer a failed open with an error code that does not
-  // always tell TCP from TLS (BG96 566): over TLS it counts as TLS, as on ESP
-  const tls = (modemCfg.tls & 1) != 0 && ((at.urc & at.U_TLS_FAIL) != 0 || (family == FAMILY_ESP && r == at.R_ERROR) || (lte() && (at.urc & at.U_CONNECT_FAIL) != 0));
+  // a refused handshake: U_TLS_FAIL from the driver, or ERROR where it says so
+  const tls = (modemCfg.tls & 1) != 0 && ((at.urc & at.U_TLS_FAIL) != 0 || (fam.openErrorIsTls && r == at.R_ERROR));
   if (tls) {
     err = E.E_TLS;
     say(ascii("TLS failed, port "), port);
@@ -396,7 +361,7 @@ function connectFailed(): void {
   if (connectFails >= 2) {
     // the bearer may be stale (PDP DEACT unseen): re-attach
     connectFails = 0;
-    startInit(reattachPhase());
+    startInit(fam.reattach);
   } else {
     m = M_READY;
   }
@@ -405,7 +370,7 @@ function connectFailed(): void {
 function openStep(now: u32): void {
   // in the pull modes (SIM CIPRXGET, ESP passive) what the module still holds
   // is read first: a broker's last words (a refusing CONNACK) come just before its close
-  if (peerClosed && (hole || ring.rxUsed() == 0 && ((family == FAMILY_ESP && !espPassive) || (at.urc & at.U_DATA) == 0))) {
+  if (peerClosed && (hole || ring.rxUsed() == 0 && (!fam.pulls() || (at.urc & at.U_DATA) == 0))) {
     socketUp = false;
     linkLost();
     // ESP too: after SEND FAIL the link may still be up, and the next
@@ -418,18 +383,11 @@ function openStep(now: u32): void {
   // "link is not valid" while unread data holds the close back). Closing
   // waits for this: the DISCONNECT the session wrote just before closing
   // must reach the broker, or it publishes the will.
-  const n = peerClosed ? 0 : min(ring.txUsed(), family == FAMILY_ESP ? 2048 : 1460);
+  const n = peerClosed ? 0 : min(ring.txUsed(), fam.sendMax);
   if (n > 0) {
     sending = n;
     sentRaw = 0;
-    // '>' comes first, then the data (every family)
-    if (lte()) {
-      if (C.LTE_MODEMS) { if (family == FAMILY_SIM7600) s76Send(n); else bg96Send(n); }
-    } else {
-      at.begin(ascii("AT+CIPSEND=0,"));
-      at.addInt(n);
-      at.send(5000, 0, false, true);
-    }
+    fam.send(n);
     m = M_SEND;
     return;
   }
@@ -443,27 +401,19 @@ function openStep(now: u32): void {
     return;
   }
   const room = ring.rxFree();
-  // a passive-mode notification (+IPD,0,n without data) from a module we
-  // took for active: it is passive after all, read as such
-  if (family == FAMILY_ESP && !espPassive && (at.urc & at.U_DATA) != 0) setEspPassive(true);
-  if (room >= 64 && (family != FAMILY_ESP || espPassive)) {
+  // a data notification from a module taken for one that pushes
+  if ((at.urc & at.U_DATA) != 0 && !fam.pulls()) fam.pushedSeen();
+  if (room >= 64 && fam.pulls()) {
     if ((at.urc & at.U_DATA) != 0) {
       at.clearUrc(at.U_DATA);
-      const k = min(room, family == FAMILY_ESP ? 2048 : 1460);
-      if (lte()) {
-        if (C.LTE_MODEMS) { if (family == FAMILY_SIM7600) s76Read(k); else bg96Read(k); }
-      } else if (family == FAMILY_SIM) simRead(k);
-      else espRead(k);
+      fam.read(min(room, fam.readMax));
       m = M_READ;
       return;
     }
     if (now - lastPoll >= C.AT_POLL_MS) {
       // a notification may have been lost: ask
       lastPoll = now;
-      if (lte()) {
-        if (C.LTE_MODEMS) { if (family == FAMILY_SIM7600) s76Poll(); else bg96Poll(); }
-      } else if (family == FAMILY_SIM) simPoll();
-      else espPoll();
+      fam.poll();
       m = M_POLL;
     }
   }
@@ -472,7 +422,7 @@ function openStep(now: u32): void {
 function sendStep(r: i32): void {
   if (r == at.R_PROMPT) {
     sentRaw += at.writeRaw(ring.txData() + sentRaw, sending - sentRaw);
-    if (sentRaw == sending) at.awaitSendResult(family == FAMILY_ESP ? 5000 : 10000);
+    if (sentRaw == sending) at.awaitSendResult(fam.sendResultMs);
     return;
   }
   if (r == at.R_WAIT) return;
@@ -503,26 +453,16 @@ function readStep(r: i32): void {
     return;
   }
   if (wasPoll && r == at.R_OK) {
-    let waiting = 0;
-    if (lte()) {
-      if (C.LTE_MODEMS) waiting = family == FAMILY_SIM7600 ? s76PollResult() : bg96PollResult();
-    } else waiting = family == FAMILY_SIM ? simPollResult() : espPollResult();
-    if (waiting > 0) at.setUrc(at.U_DATA);
-  } else if (!wasPoll && r == at.R_OK && family != FAMILY_ESP && at.rxLeft > 0) {
-    at.setUrc(at.U_DATA);
-  } else if (!wasPoll && r == at.R_OK && family == FAMILY_ESP) {
-    // more may be waiting: ask again on the next poll tick
-    lastPoll = 0;
+    if (fam.polled() > 0) at.setUrc(at.U_DATA);
+  } else if (!wasPoll && r == at.R_OK) {
+    // more waiting: read again; a read that does not tell: poll on the next tick
+    if (!fam.readTellsLeft) lastPoll = 0;
+    else if (at.rxLeft > 0) at.setUrc(at.U_DATA);
   }
 }
 
 function closeSocket(): void {
-  if (lte()) {
-    if (C.LTE_MODEMS) { if (family == FAMILY_SIM7600) s76Close(); else bg96Close(); }
-  } else {
-    at.begin(ascii("AT+CIPCLOSE=0"));
-    at.send(5000, 0, false, false);
-  }
+  fam.close();
   m = M_CLOSE;
 }
 

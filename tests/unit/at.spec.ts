@@ -7,6 +7,7 @@
 // The drivers and the escalation ladder are in modem.spec.ts.
 import * as at from "../../assembly/link/at";
 import * as ring from "../../assembly/link/ring";
+import * as fam from "../../assembly/link/family";
 import { ascii } from "../../assembly/mem/ascii";
 import { LINK_RX_BYTES } from "../../assembly/config";
 import {
@@ -21,7 +22,7 @@ function fresh(): void {
   logsClear();
   at.reset();
   at.clearTimeouts();
-  at.setCrLf(false);
+  fam.bind(fam.FAMILY_SIM);
   ring.clear();
   clockAdvance(1000);
 }
@@ -56,7 +57,7 @@ describe("at: lines, echo and noise", () => {
     command(ascii("AT+CPIN?"), 5000);
     expect(sent()).toBe("AT+CPIN?\\r");
     at.done();
-    at.setCrLf(true);
+    fam.bind(fam.FAMILY_ESP);
     command(ascii("AT+CWMODE=1"), 2000);
     expect(sent()).toBe("AT+CWMODE=1\\r\\n");
   });
@@ -115,7 +116,7 @@ describe("at: lines, echo and noise", () => {
   });
 
   it("ESP8266 boot noise at 74880 baud read at 115200, then ready", () => {
-    at.setCrLf(true);
+    fam.bind(fam.FAMILY_ESP);
     command(ascii("AT"), 500);
     modemSaysBytes([0x1b, 0xe4, 0x00, 0x8c, 0x6c, 0x9c, 0xe2, 0x0a, 0x0c, 0x7c, 0x82, 0x00, 0x6c, 0xec, 0x0c, 0x8c, 0xf2, 0x6e, 0x0a, 0xe2, 0x4c, 0xff]);
     hear("\r\nready\r\n");
@@ -152,7 +153,7 @@ describe("at: lines, echo and noise", () => {
   });
 
   it("+CWJAP:2 then FAIL: an error whose information line is still +CWJAP:2 (FAIL must not replace it)", () => {
-    at.setCrLf(true);
+    fam.bind(fam.FAMILY_ESP);
     at.begin(ascii("AT+CWJAP=\"lab\",\"wrong\""));
     at.send(20000, ascii("+CWJAP:"), false, false);
     expect(sent()).toBe("AT+CWJAP=\"lab\",\"wrong\"\\r\\n");
@@ -170,28 +171,37 @@ describe("at: URCs everywhere", () => {
     at.reset();
     hear("\r\nCall Ready\r\n\r\nSMS Ready\r\n");
     expect(at.urc).toBe(0);
-    const signs: string[] = ["RDY", "+CFUN: 1", "ready", "+CPIN: READY"];
+    const signs: string[] = ["RDY", "+CFUN: 1", "+CPIN: READY", "ready"];
     for (let i = 0; i < signs.length; i++) {
       at.reset();
+      if (signs[i] == "ready") fam.bind(fam.FAMILY_ESP); // the ESP's
       hear("\r\n" + signs[i] + "\r\n");
       expect(at.urc).toBe(at.U_REBOOT, signs[i]);
     }
   });
 
-  it("each URC sets its flag and never ends the command in flight", () => {
+  it("each URC sets its flag and never ends the command in flight (SIM lines, then ESP lines)", () => {
     const lines: string[] = [
-      "0, CLOSED", "0,CLOSED", "CLOSED", "+PDP: DEACT", "WIFI DISCONNECT", "+CIPRXGET: 1,0", "+CIPRXGET:1,0", "+IPD,0,32",
-      "RDY", "+CFUN: 1", "Call Ready", "SMS Ready", "ready", "NORMAL POWER DOWN", "UNDER-VOLTAGE POWER DOWN",
-      "0, CONNECT OK", "0,CONNECT", "0, ALREADY CONNECT", "0, CONNECT FAIL", "CONNECT FAIL", "WIFI GOT IP",
+      "0, CLOSED", "0,CLOSED", "CLOSED", "+PDP: DEACT", "+CIPRXGET: 1,0", "+CIPRXGET:1,0",
+      "RDY", "+CFUN: 1", "Call Ready", "SMS Ready", "NORMAL POWER DOWN", "UNDER-VOLTAGE POWER DOWN",
+      "0, CONNECT OK", "0, ALREADY CONNECT", "0, CONNECT FAIL", "CONNECT FAIL",
+      // another link's are not ours
+      "1, CLOSED", "2,CLOSED", "1, CONNECT OK", "1, CONNECT FAIL", "+CIPRXGET: 1,1", "10, CLOSED",
+      // the ESP's (from here on the ESP driver is bound)
+      "0,CLOSED", "WIFI DISCONNECT", "+IPD,0,32", "+IPD,32", "ready", "0,CONNECT", "WIFI GOT IP", "1,CLOSED", "1,CONNECT", "+IPD,1,32",
     ];
     const flags: i32[] = [
-      at.U_CLOSED, at.U_CLOSED, at.U_CLOSED, at.U_PDP_DEACT, at.U_PDP_DEACT, at.U_DATA, at.U_DATA, at.U_DATA,
+      at.U_CLOSED, at.U_CLOSED, at.U_CLOSED, at.U_PDP_DEACT, at.U_DATA, at.U_DATA,
       // Call Ready / SMS Ready end SIM phonebook / SMS set-up, maybe late: no restart sign
-      at.U_REBOOT, at.U_REBOOT, 0, 0, at.U_REBOOT, at.U_POWER_DOWN, at.U_POWER_DOWN,
-      at.U_CONNECT_OK, at.U_CONNECT_OK, at.U_CONNECT_OK, at.U_CONNECT_FAIL, at.U_CONNECT_FAIL, at.U_WIFI_IP,
+      at.U_REBOOT, at.U_REBOOT, 0, 0, at.U_POWER_DOWN, at.U_POWER_DOWN,
+      at.U_CONNECT_OK, at.U_CONNECT_OK, at.U_CONNECT_FAIL, at.U_CONNECT_FAIL,
+      0, 0, 0, 0, 0, 0,
+      at.U_CLOSED, at.U_PDP_DEACT, at.U_DATA, at.U_DATA, at.U_REBOOT, at.U_CONNECT_OK, at.U_WIFI_IP, 0, 0, 0,
     ];
+    expect(flags.length).toBe(lines.length);
     for (let i = 0; i < lines.length; i++) {
       at.reset();
+      if (lines[i] == "0,CLOSED" && i > 1) fam.bind(fam.FAMILY_ESP);
       at.begin(ascii("AT+CIPRXGET=4,0"));
       at.send(2000, ascii("+CIPRXGET: 4"), false, false);
       hear("\r\n" + lines[i] + "\r\n");
@@ -230,16 +240,22 @@ describe("at: URCs everywhere", () => {
     expect(info()).toBe("+CIPRXGET: 4,0,0");
   });
 
-  it("ESP: 1,CONNECT glued into the echo (ESP link URCs have no leading CR LF)", () => {
-    at.setCrLf(true);
+  it("ESP: 0,CONNECT glued into the echo (ESP link URCs have no leading CR LF); another link's 1,CONNECT is not ours", () => {
+    fam.bind(fam.FAMILY_ESP);
+    command(ascii("AT+CIPMUX=1"), 2000);
+    hear("AT+CIPM0,CONNECT\r\nUX=1\r\n\r\nOK\r\n");
+    expect(at.urc).toBe(at.U_CONNECT_OK);
+    expect(at.state()).toBe(at.R_OK);
+    at.done();
+    at.reset();
     command(ascii("AT+CIPMUX=1"), 2000);
     hear("AT+CIPM1,CONNECT\r\nUX=1\r\n\r\nOK\r\n");
-    expect(at.urc).toBe(at.U_CONNECT_OK);
+    expect(at.urc).toBe(0);
     expect(at.state()).toBe(at.R_OK);
   });
 
   it("ESP: 0,CLOSED glued into the echo is still a close, and after ATE0 also a reboot sign", () => {
-    at.setCrLf(true);
+    fam.bind(fam.FAMILY_ESP);
     at.setEchoOff(true);
     command(ascii("AT+CIPRECVLEN?"), 2000);
     hear("AT+CIPREC0,CLOSED\r\nVLEN?\r\n\r\nERROR\r\n");
@@ -248,7 +264,7 @@ describe("at: URCs everywhere", () => {
   });
 
   it("ESP passive: +IPD,0,n during CIPRECVLEN? is a data flag, the answer is still +CIPRECVLEN", () => {
-    at.setCrLf(true);
+    fam.bind(fam.FAMILY_ESP);
     at.begin(ascii("AT+CIPRECVLEN?"));
     at.send(2000, ascii("+CIPRECVLEN:"), false, false);
     expect(sent()).toBe("AT+CIPRECVLEN?\\r\\n");
@@ -308,7 +324,7 @@ describe("at: counted binary reads", () => {
   });
 
   it("ESP passive: +CIPRECVDATA:n,<bytes> with OK, CLOSED and +IPD inside the data", () => {
-    at.setCrLf(true);
+    fam.bind(fam.FAMILY_ESP);
     command(ascii("AT+CIPRECVDATA=0,512"), 5000);
     expect(sent()).toBe("AT+CIPRECVDATA=0,512\\r\\n");
     const data = "\r\nOK\r\n0,CLOSED\r\n+IPD,0,9\r\nSEND OK\r\n";
@@ -319,7 +335,7 @@ describe("at: counted binary reads", () => {
   });
 
   it("ESP8266 AT 1.7.x: +CIPRECVDATA,n:<bytes> (the format the NONOS firmware really prints)", () => {
-    at.setCrLf(true);
+    fam.bind(fam.FAMILY_ESP);
     command(ascii("AT+CIPRECVDATA=0,512"), 5000);
     const data = "\x30\x0c\x00\x03a/b\r\nOK\r\n";
     hear("\r\n+CIPRECVDATA," + data.length.toString() + ":" + data + "\r\nOK\r\n");
@@ -334,7 +350,7 @@ describe("at: counted binary reads", () => {
     expect(received()).toBe("", "pushed data is not confirmed by its own end");
     expect(ring.rxPend).toBe(data.length);
     expect(at.urc).toBe(at.U_CLOSED); // pushed data is no notice of data waiting; the real CLOSED after it counts
-    at.setCrLf(true);
+    fam.bind(fam.FAMILY_ESP);
     command(ascii("AT"), 1000);
     hear("\r\nOK\r\n"); // a module that reset meanwhile would not answer it
     expect(at.state()).toBe(at.R_OK);
@@ -356,16 +372,25 @@ describe("at: counted binary reads", () => {
   });
 
   it("ESP active with CIPDINFO: +IPD,0,n,\"ip\",port:<bytes> takes n bytes, not port bytes; the next +IPD header confirms the one before", () => {
+    fam.bind(fam.FAMILY_ESP);
     hear("\r\n+IPD,0,5,\"192.168.4.1\",1883:hello\r\n0,CLOSED\r\n");
     expect(received()).toBe("");
     expect(at.urc).toBe(at.U_CLOSED);
     hear("\r\n+IPD,3,192.168.4.1,1883:xyz\r\nWIFI DISCONNECT\r\n"); // single link, NONOS style
     expect(received()).toBe("hello", "the module framed new data after it: it came whole");
     expect(at.urc & at.U_PDP_DEACT).toBe(at.U_PDP_DEACT);
-    at.setCrLf(true);
     command(ascii("AT"), 1000);
     hear("\r\nOK\r\n");
     expect(received()).toBe("xyz");
+  });
+
+  it("ESP active: another link's +IPD,1,n:<bytes> is read past and dropped, ours is kept", () => {
+    fam.bind(fam.FAMILY_ESP);
+    hear("\r\n+IPD,1,5:hello\r\n+IPD,0,3:xyz\r\n1,CLOSED\r\n");
+    command(ascii("AT"), 1000);
+    hear("\r\nOK\r\n");
+    expect(received()).toBe("xyz");
+    expect(at.urc).toBe(0);
   });
 
   it("ESP active: +IPD larger than the receive ring: the reader stops at a full ring and leaves the rest in the UART; taking makes room, nothing is lost, the next line is understood", () => {
@@ -385,7 +410,7 @@ describe("at: counted binary reads", () => {
     }
     expect(at.urc).toBe(at.U_CLOSED);
     expect(k + ring.rxUsed() + ring.rxPend).toBe(n);
-    at.setCrLf(true);
+    fam.bind(fam.FAMILY_ESP);
     command(ascii("AT"), 1000);
     hear("\r\nOK\r\n");
     k += ring.rxTake(OUT + k, 4096 - k);
@@ -409,7 +434,7 @@ describe("at: counted binary reads", () => {
   });
 
   it("a read cut short by a module reset: boot noise fills it and `ready` follows: nothing of it is delivered", () => {
-    at.setCrLf(true);
+    fam.bind(fam.FAMILY_ESP);
     at.setEchoOff(true);
     command(ascii("AT+CIPRECVDATA=0,512"), 5000);
     const data = "0123456789abcdefghijklmnopqrstuv"; // 32 of the 40 announced
@@ -430,7 +455,7 @@ describe("at: counted binary reads", () => {
   });
 
   it("a read whose `ready` is swallowed as data: the timeout drops it; the echo of the next command tells the restart", () => {
-    at.setCrLf(true);
+    fam.bind(fam.FAMILY_ESP);
     at.setEchoOff(true);
     command(ascii("AT+CIPRECVDATA=0,512"), 5000);
     hear("\r\n+CIPRECVDATA:60,0123456789abcdefghijklmnopqrstuvwxyz"); // 36 of 60
@@ -515,7 +540,7 @@ describe("at: the send prompt", () => {
   });
 
   it("ESP: OK then '>' (OK does not end a send command); Recv and +IPD before SEND OK", () => {
-    at.setCrLf(true);
+    fam.bind(fam.FAMILY_ESP);
     at.begin(ascii("AT+CIPSEND=0,4"));
     at.send(5000, 0, false, true);
     expect(sent()).toBe("AT+CIPSEND=0,4\\r\\n");
@@ -556,7 +581,7 @@ describe("at: the send prompt", () => {
     expect(at.urc).toBe(at.U_SEND_FAIL);
     at.done();
     at.reset();
-    at.setCrLf(true);
+    fam.bind(fam.FAMILY_ESP);
     at.begin(ascii("AT+CIPSEND=0,3"));
     at.send(5000, 0, false, true);
     hear("\r\nOK\r\n>");
@@ -593,7 +618,7 @@ describe("at: one command in flight, timeouts, busy", () => {
   });
 
   it("ESP busy p...: the same command is written again after 300 ms, and keeps its own timeout", () => {
-    at.setCrLf(true);
+    fam.bind(fam.FAMILY_ESP);
     at.begin(ascii("AT+CWJAP=\"lab\",\"secret\""));
     at.send(20000, ascii("+CWJAP:"), false, false);
     expect(sent()).toBe("AT+CWJAP=\"lab\",\"secret\"\\r\\n");
@@ -614,7 +639,7 @@ describe("at: one command in flight, timeouts, busy", () => {
   });
 
   it("a busy p... whose command ended before the resend does not write the next command twice", () => {
-    at.setCrLf(true);
+    fam.bind(fam.FAMILY_ESP);
     command(ascii("AT+CIPMUX=1"), 2000);
     hear("\r\nbusy p...\r\n\r\nERROR\r\n");
     expect(at.state()).toBe(at.R_ERROR);
@@ -629,7 +654,7 @@ describe("at: one command in flight, timeouts, busy", () => {
   });
 
   it("a command the UART cannot take yet is written later, whole and in order, a few bytes per uart_write", () => {
-    at.setCrLf(true);
+    fam.bind(fam.FAMILY_ESP);
     uartWriteLimit(-1); // TX full
     command(ascii("AT+CIPSTART=0,\"TCP\",\"broker.test\",1883"), 20000);
     poll();
