@@ -1,11 +1,14 @@
 // What the session reads and writes through: the raw link, or a WebSocket
 // over it. Same five calls either way (coreMQTT's transport interface).
+// Bound once, from the URL's scheme at configuration time; each call is one
+// test of that binding (cheaper in code than calls through function
+// references: see the measurement in link/family.ts).
 import { linkOpen, linkState, linkRead, linkWrite, linkClose, linkPoll, linkSleep, linkPendingOut, linkError } from "./link/link";
 import { wsOpen, wsState, wsRead, wsWrite, wsClose, wsError, wsErrorDetail, wsPendingOut } from "./ws/ws";
 
 let useWs: bool = false;
 
-/** Chosen once from the broker URL's scheme. */
+/** Binds the WebSocket layer (ws://, wss://) or the raw link, once. */
 export function transportUseWebSocket(on: bool): void { useWs = on; }
 
 export function transportOpen(host: usize, hostLen: i32, port: i32, path: usize, pathLen: i32, secure: bool): i32 {

@@ -40,6 +40,10 @@ export const U_SEND_OK = 512;    // SEND OK / DATA ACCEPT
 export const U_SEND_FAIL = 1024; // SEND FAIL
 export const U_TLS_FAIL = 2048;  // n, CLOSE OK unasked: SIM800's failed SSL handshake
 export const U_HOLE = 4096;      // received bytes dropped unconfirmed: the stream has a hole
+/** With U_REBOOT: the line a module prints first when it starts (RDY,
+ * ready) or the echo back after ATE0; a restart even during bring-up (the
+ * lines that follow it, +CFUN: 1 / +CPIN: READY, may trail the next ATE0). */
+export const U_BOOT = 8192;
 export let urc: i32 = 0;
 export function clearUrc(mask: i32): void { urc &= ~mask; }
 export function setUrc(mask: i32): void { urc |= mask; }
@@ -165,6 +169,12 @@ export function send(timeoutMs: u32, exp: usize, bare: bool, prompt: bool): void
   flushCmd();
 }
 
+/** A command without arguments, information line or prompt. */
+export function command(s: usize, timeoutMs: u32): void {
+  begin(s);
+  send(timeoutMs, 0, false, false);
+}
+
 /** Raw bytes after a prompt (the data of CIPSEND); returns bytes taken. */
 export function writeRaw(p: usize, n: i32): i32 {
   const w = uartWrite(p, n);
@@ -197,12 +207,9 @@ export function starts(s: usize): bool { return startsAscii(line, lineLen, s); }
 /** The line is the URC s of our link: s alone, or after the link id 0
  * ("0, CLOSED" / "0,CLOSED"). Another link's ("1, CLOSED") is not ours. */
 export function ours(s: usize): bool {
-  const n = <i32>load<u8>(s);
-  const o = lineLen - n;
-  if (o < 0 || memory.compare(line + o, s + 1, n) != 0) return false;
-  if (o == 0) return true;
-  if (o < 2 || load<u8>(line) != 0x30 || load<u8>(line + 1) != 0x2C) return false;
-  return o == 2 || (o == 3 && load<u8>(line + 2) == 0x20);
+  let o = 0;
+  if (lineLen > 2 && load<u8>(line) == 0x30 && load<u8>(line + 1) == 0x2C) o = load<u8>(line + 2) == 0x20 ? 3 : 2;
+  return lineLen - o == <i32>load<u8>(s) && startsAscii(line + o, lineLen - o, s);
 }
 
 /** A command is in flight and waits for its answer. */
@@ -273,7 +280,7 @@ function onLine(): void {
   logEnd(LOG_DEBUG);
   // the echo of our own command; after ATE0 it means the module restarted
   if (startsWith(ascii("AT"))) {
-    if (echoOff) rebooted();
+    if (echoOff) { urc |= U_BOOT; rebooted(); }
     // ESP link URCs come without a CR LF of their own: "AT+CIPM1,CONNECT"
     // is the start of the echo with a URC glued to it. What differs from the
     // command is read as a line of its own.
@@ -363,19 +370,17 @@ export function pushedRead(): bool {
   let quotes = 0;
   for (let k = 0; k < lineLen; k++) if (load<u8>(line + k) == 0x22) quotes++;
   if ((quotes & 1) != 0) return false;
-  let i = 0;
-  while (load<u8>(line + i) != 0x2C) i++;
-  let len = 0;
-  let id = 0;
-  let fields = 0;
-  while (i < lineLen && load<u8>(line + i) == 0x2C) {
-    let v = 0;
-    let k = i + 1;
-    while (k < lineLen && load<u8>(line + k) >= 48 && load<u8>(line + k) <= 57) { v = v * 10 + (<i32>load<u8>(line + k) - 48); k++; }
-    if (k == i + 1 || (k < lineLen && load<u8>(line + k) != 0x2C)) break;
+  let k = 0;
+  while (load<u8>(line + k) != 0x2C) k++;
+  let len = 0, id = 0, fields = 0, v = 0, digits = 0;
+  // fields after the first ',': a field counts when all digits and ended by ',' or the ':'
+  while (++k <= lineLen) {
+    const c = k < lineLen ? <i32>load<u8>(line + k) : 0x2C;
+    if (c >= 48 && c <= 57) { v = v * 10 + c - 48; digits++; continue; }
+    if (c != 0x2C || digits == 0) break;
     if (fields++ == 0) id = v;
     len = v;
-    i = k;
+    v = digits = 0;
   }
   // the module framed new data after the last: that one came whole
   // (a module that restarted has no link to push from)

@@ -148,7 +148,8 @@ export function line(): i32 {
   if (at.starts(ascii("+QIURC: \"recv\",0")) || at.starts(ascii("+QSSLURC: \"recv\",0"))) return at.U_DATA;
   if (at.starts(ascii("+QIURC: \"closed\",0")) || at.starts(ascii("+QSSLURC: \"closed\",0"))) return at.U_CLOSED;
   if (at.starts(ascii("+QIURC: \"pdpdeact\""))) return at.U_PDP_DEACT;
-  if (at.starts(ascii("RDY")) || at.starts(ascii("+CFUN: 1"))) return at.U_REBOOT;
+  if (at.starts(ascii("RDY"))) return at.U_REBOOT | at.U_BOOT; // the first line of a boot
+  if (at.starts(ascii("+CFUN: 1"))) return at.U_REBOOT;
   if (at.starts(ascii("POWERED DOWN"))) return at.U_POWER_DOWN | L_OK; // also the answer to QPOWD
   if (at.starts(ascii("+QIURC")) || at.starts(ascii("+QSSLURC")) || at.starts(ascii("+QIND")) || at.starts(ascii("+QUSIM")) ||
       at.starts(ascii("APP RDY")) || at.starts(ascii("RING")) || at.starts(ascii("+CMTI")) || at.starts(ascii("+CTZE"))) return L_SKIP;

@@ -1,14 +1,14 @@
 // The modem driver interface: what one modem family is, in one module.
 //
 // A family (sim800.ts, espat.ts, …) is ONE module exporting exactly these
-// names; family.ts binds one of them at configuration time (constants
-// copied, functions through one switch each) and modem.ts (the common state machine)
-// and at.ts (the generic AT engine) reach it only through family.ts.
-// Adding a family is a new driver module plus its block in family.bind()
-// and its case in each of family.ts's calls.
+// names. family.ts binds one of them at configuration time; modem.ts (the
+// common state machine) and at.ts (the generic AT engine) reach it only
+// through family.ts, each constant and function through one test of the
+// bound family. Adding a family is a new driver module plus its case in
+// family.ts's bind() and in each of its getters and calls.
 //
-// Constants (copied into family.ts at bind time: no call to read them)
-//   (the names below in CAPITALS; family.ts holds them in camelCase)
+// Constants (read through family.ts's getter of the same name in
+// camelCase, one inlined test of the bound family)
 //   CRLF: bool           commands end in CR LF (ESP-AT) or CR alone (SIMCom)
 //   POWER_PIN: i32       the pin that restarts the module (C.PIN_PWRKEY / C.PIN_RESET)
 //   POWER_LOW_MS: u32    how long that pin is held low for one restart
@@ -49,7 +49,9 @@
 // at.ours; at.waiting() tells whether a command is in flight):
 //   line(): i32   a whole line: 0 when not the driver's (the engine then
 //                 takes OK / ERROR / the information line), else U_* flags
-//                 (at.ts) and L_* actions below, ORed
+//                 (at.ts) and L_* actions below, ORed; a restart sign is
+//                 U_REBOOT, and U_REBOOT | U_BOOT for the first line of a
+//                 boot (RDY, ready): only that one counts during bring-up
 //   header(b: u8): bool   the line so far plus b (':' or ',') is a data
 //                 header: the driver started the counted read
 //                 (at.countedRead / at.pushedRead) and the engine drops the line

@@ -7,11 +7,13 @@ import * as at from "./at";
 import { R_NONE, R_OK, R_TIMEOUT } from "./at";
 import { NEXT, RETRY, ESCALATE, REFUSED, NO_TLS, SENT, SKIP, DONE, FIRST_PHASE, L_SKIP, L_ERROR, L_INFO } from "./driver";
 import * as modemCfg from "./modemcfg";
+import { cipStart } from "./cip";
+export { send, close } from "./cip";
 
 export const CRLF = true;
 export const POWER_PIN = C.PIN_RESET; // CH_PD / RST: low holds the chip in reset; no PWRKEY
 export const POWER_LOW_MS = C.ESP_RESET_MS;
-export const BOOT_MS: u32 = 3000;
+export const BOOT_MS: u32 = 1000; // "ready" comes in well under 1 s; the AT probes wait longer if need be
 export const SEND_MAX = 2048;
 export const SEND_RESULT_MS: u32 = 5000;
 export const OPEN_CMD_MS: u32 = 20000;
@@ -33,7 +35,7 @@ const PH_SSLCONF = PH_CWMODE + 5;
 /** Wi-Fi lost: join again from CWJAP. */
 export const REATTACH = PH_CWJAP;
 
-function cmd(s: usize): i32 { at.begin(s); at.send(2000, 0, false, false); return SENT; }
+function cmd(s: usize): i32 { at.command(s, 2000); return SENT; }
 
 /** Sends a phase's command (r == R_NONE) or says what its answer r means. */
 export function phase(p: i32, r: i32): i32 {
@@ -90,23 +92,7 @@ export function phase(p: i32, r: i32): i32 {
 
 export function open(host: usize, hostLen: i32, port: i32): void {
   // the ESP opens its SSL links itself
-  at.begin((modemCfg.tls & 1) != 0 ? ascii("AT+CIPSTART=0,\"SSL\",") : ascii("AT+CIPSTART=0,\"TCP\","));
-  at.addQuoted(host, hostLen, false);
-  at.add(ascii(","));
-  at.addInt(port);
-  at.send(OPEN_CMD_MS, 0, false, false);
-}
-
-/** The send command for n bytes: OK, then '>', then the data. */
-export function send(n: i32): void {
-  at.begin(ascii("AT+CIPSEND=0,"));
-  at.addInt(n);
-  at.send(5000, 0, false, true);
-}
-
-export function close(): void {
-  at.begin(ascii("AT+CIPCLOSE=0"));
-  at.send(5000, 0, false, false);
+  cipStart((modemCfg.tls & 1) != 0 ? ascii("AT+CIPSTART=0,\"SSL\",") : ascii("AT+CIPSTART=0,\"TCP\","), host, hostLen, port, OPEN_CMD_MS);
 }
 
 export function read(len: i32): void {
@@ -139,7 +125,7 @@ export function line(): i32 {
   // passive: +IPD,id,n announces data without carrying it
   // (+IPD,n in single-link mode has no id: field 2 is missing)
   if (at.starts(ascii("+IPD,"))) return at.lineField(1) == 0 || at.lineField(2) < 0 ? at.U_DATA : L_SKIP;
-  if (at.starts(ascii("ready"))) return at.U_REBOOT;
+  if (at.starts(ascii("ready"))) return at.U_REBOOT | at.U_BOOT;
   if (at.starts(ascii("busy "))) return at.U_BUSY;
   if (at.starts(ascii("WIFI CONNECTED")) || at.starts(ascii("Recv "))) return L_SKIP;
   if (at.starts(ascii("FAIL"))) return L_ERROR;

@@ -59,6 +59,12 @@ let err: i32 = 0;
  * other common rates get one probe each before the power cycle; one that
  * answers is said and kept. 0: the configured rate, 1..5: commonRate(scan - 1). */
 let scan: i32 = 0;
+/** The module answered AT since its last power-up (so it is on). */
+let alive: bool = false;
+/** The last PWRKEY pulse switched a hung module off, not on. */
+let offFirst: bool = false;
+/** An AT probe after a timeout is in flight (see step()). */
+let probing: bool = false;
 
 let host: usize = 0;
 let hostLen: i32 = 0;
@@ -105,10 +111,14 @@ function say(s: usize, v: i32): void {
  * it on; RESET 0.1 s on ESP); boot takes a few seconds. */
 function powerCycle(): void {
   say(ascii("power cycle, timeouts "), at.timeouts);
-  gpioWrite(fam.powerPin, 0);
+  // PWRKEY toggles: a module that answered since its last power-up is on,
+  // and this pulse switches it off (the next one, on)
+  offFirst = alive && fam.powerPin() == C.PIN_PWRKEY;
+  alive = probing = false;
+  gpioWrite(fam.powerPin(), 0);
   scan = 0; // the module restarts at the configured rate
   m = M_POWER_LOW;
-  until = millis() + fam.powerLowMs;
+  until = millis() + fam.powerLowMs();
   at.reset();
   at.clearTimeouts();
   ring.clear();
@@ -123,6 +133,7 @@ function linkLost(): void {
 }
 
 function startInit(from: i32): void {
+  probing = false;
   m = M_INIT;
   phase = from;
   retries = 0;
@@ -131,8 +142,8 @@ function startInit(from: i32): void {
 
 /** The engine's own phases (AT, ATE0), then the driver's table. */
 function initStep(): i32 {
-  if (phase == PH_PROBE) { at.begin(ascii("AT")); at.send(500, 0, false, false); return SENT; }
-  if (phase == PH_ECHO_OFF) { at.begin(ascii("ATE0")); at.send(1000, 0, false, false); return SENT; }
+  if (phase == PH_PROBE) { at.command(ascii("AT"), 500); return SENT; }
+  if (phase == PH_ECHO_OFF) { at.command(ascii("ATE0"), 1000); return SENT; }
   return fam.phase(phase, at.R_NONE);
 }
 
@@ -155,10 +166,15 @@ function urcs(): void {
   if ((u & at.U_POWER_DOWN) != 0) {
     at.clearUrc(-1);
     say(ascii("module powered down, urc "), u);
+    alive = false; // off now: the pulse switches it on
     powerCycle();
     return;
   }
-  if ((u & at.U_REBOOT) != 0 && bringingUp()) at.clearUrc(at.U_REBOOT); // boot lines during bring-up
+  // boot lines are expected in bring-up; once ATE0 is acknowledged, the
+  // first line of a boot (RDY, ready) or the echo back means the module
+  // restarted under us: start again from AT now, not after the command in
+  // flight times out (the +CFUN: 1 / +CPIN: READY after a boot may trail ATE0)
+  if ((u & at.U_REBOOT) != 0 && bringingUp() && !(at.echoOff && (u & at.U_BOOT) != 0)) at.clearUrc(at.U_REBOOT | at.U_BOOT);
   else if ((u & at.U_REBOOT) != 0) {
     at.clearUrc(-1);
     say(ascii("module restarted, state "), m);
@@ -174,7 +190,7 @@ function urcs(): void {
       at.clearUrc(at.U_PDP_DEACT);
       say(ascii("bearer lost, state "), m);
       linkLost();
-      startInit(fam.reattach);
+      startInit(fam.reattach());
     }
     // else a command is in flight (perhaps in the middle of a send's
     // data): act once its answer is in, never write into it
@@ -209,6 +225,7 @@ export function modemPoll(): void {
 
 /** How long the modem can wait before its next step (0: now). */
 export function modemSleep(): u32 {
+  if (probing) return 50;
   if (m == M_POWER_LOW || m == M_BOOT || m == M_PAUSE) return max(<i32>(until - millis()), 0);
   if (m == M_OPEN) {
     if (ring.txUsed() > 0 || closeWanted || (at.urc & at.U_DATA) != 0) return 0;
@@ -219,15 +236,32 @@ export function modemSleep(): u32 {
 }
 
 function step(now: u32): void {
+  if (probing) {
+    const r = at.state();
+    if (r == at.R_WAIT) return;
+    at.done();
+    probing = false;
+    // any answer: the module is there (the command was lost or slow)
+    if (r != at.R_TIMEOUT) at.clearTimeouts();
+  }
   // a module that ignores three commands in a row is hung: power cycle
   // (not while probing with AT at bring-up: that phase has its own budget of
   // ~5 s, for a module still booting or syncing its autobaud)
-  if (at.timeouts >= 3 && m > M_BOOT && at.idle() && !(m <= M_PAUSE && phase == PH_PROBE && bringingUp())) { powerCycle(); return; }
+  const atBringUp = m <= M_PAUSE && phase == PH_PROBE && bringingUp();
+  if (at.timeouts >= 3 && m > M_BOOT && at.idle() && !atBringUp) { powerCycle(); return; }
+  // after a command went unanswered, AT asks whether the module is still
+  // there before anything else is sent: a hung one costs two 1 s probes,
+  // not two more commands' time limits (up to 20 s for an ESP's CIPSTART)
+  if (at.timeouts > 0 && m > M_BOOT && at.idle() && !atBringUp) {
+    at.command(ascii("AT"), 1000);
+    probing = true;
+    return;
+  }
   if (m == M_POWER_LOW) {
     if (<i32>(now - until) < 0) return;
-    gpioWrite(fam.powerPin, 1);
+    gpioWrite(fam.powerPin(), 1);
     m = M_BOOT;
-    until = now + fam.bootMs;
+    until = now + fam.bootMs();
     return;
   }
   if (m == M_BOOT) {
@@ -254,6 +288,8 @@ function step(now: u32): void {
     at.done();
     if (next == NEXT) {
       if (phase == PH_PROBE) {
+        alive = true;
+        offFirst = false;
         if (scan > 0) {
           baud = commonRate(scan - 1);
           say(ascii("AT answers at another rate, kept: baud "), baud);
@@ -266,8 +302,10 @@ function step(now: u32): void {
     }
     if (next == RETRY) {
       // no answer to AT for ~5 s: off, hung or at another baud rate
-      if (++retries > (phase == PH_PROBE ? (scan == 0 ? 8 : 0) : 60)) {
-        if (phase != 0 || !nextRate()) { powerCycle(); return; }
+      // (after a pulse that switched a hung module off: two probes, in case
+      // it was off and is booting, then the pulse that switches it on)
+      if (++retries > (phase == PH_PROBE ? (offFirst ? 1 : scan == 0 ? 8 : 0) : 60)) {
+        if (phase != PH_PROBE || offFirst || !nextRate()) { powerCycle(); return; }
         retries = 0;
       }
       m = M_PAUSE;
@@ -307,7 +345,7 @@ function step(now: u32): void {
     closeWanted = false;
     m = M_READY;
     // sends failing on fresh sockets too: the bearer is gone unannounced
-    if (sendFails >= 2) { sendFails = 0; startInit(fam.reattach); }
+    if (sendFails >= 2) { sendFails = 0; startInit(fam.reattach()); }
     return;
   }
   if (m == M_OPEN) openStep(now);
@@ -326,12 +364,12 @@ function startConnect(): void {
   peerClosed = hole = false;
   fam.open(host, hostLen, port);
   m = M_CONNECT;
-  until = millis() + fam.openMs;
+  until = millis() + fam.openMs();
 }
 
 function connectStep(r: i32, now: u32): void {
   // a refused handshake: U_TLS_FAIL from the driver, or ERROR where it says so
-  const tls = (modemCfg.tls & 1) != 0 && ((at.urc & at.U_TLS_FAIL) != 0 || (fam.openErrorIsTls && r == at.R_ERROR));
+  const tls = (modemCfg.tls & 1) != 0 && ((at.urc & at.U_TLS_FAIL) != 0 || (fam.openErrorIsTls() && r == at.R_ERROR));
   if (tls) {
     err = E.E_TLS;
     say(ascii("TLS failed, port "), port);
@@ -361,7 +399,7 @@ function connectFailed(): void {
   if (connectFails >= 2) {
     // the bearer may be stale (PDP DEACT unseen): re-attach
     connectFails = 0;
-    startInit(fam.reattach);
+    startInit(fam.reattach());
   } else {
     m = M_READY;
   }
@@ -383,7 +421,7 @@ function openStep(now: u32): void {
   // "link is not valid" while unread data holds the close back). Closing
   // waits for this: the DISCONNECT the session wrote just before closing
   // must reach the broker, or it publishes the will.
-  const n = peerClosed ? 0 : min(ring.txUsed(), fam.sendMax);
+  const n = peerClosed ? 0 : min(ring.txUsed(), fam.sendMax());
   if (n > 0) {
     sending = n;
     sentRaw = 0;
@@ -395,8 +433,7 @@ function openStep(now: u32): void {
   // pushed data (+IPD) waits for a final OK (or the next +IPD): ask for one
   // (it comes after whatever the module has queued to push: seconds of it)
   if (ring.rxPend > 0) {
-    at.begin(ascii("AT"));
-    at.send(5000, 0, false, false);
+    at.command(ascii("AT"), 5000);
     m = M_READ;
     return;
   }
@@ -406,7 +443,7 @@ function openStep(now: u32): void {
   if (room >= 64 && fam.pulls()) {
     if ((at.urc & at.U_DATA) != 0) {
       at.clearUrc(at.U_DATA);
-      fam.read(min(room, fam.readMax));
+      fam.read(min(room, fam.readMax()));
       m = M_READ;
       return;
     }
@@ -422,7 +459,7 @@ function openStep(now: u32): void {
 function sendStep(r: i32): void {
   if (r == at.R_PROMPT) {
     sentRaw += at.writeRaw(ring.txData() + sentRaw, sending - sentRaw);
-    if (sentRaw == sending) at.awaitSendResult(fam.sendResultMs);
+    if (sentRaw == sending) at.awaitSendResult(fam.sendResultMs());
     return;
   }
   if (r == at.R_WAIT) return;
@@ -456,7 +493,7 @@ function readStep(r: i32): void {
     if (fam.polled() > 0) at.setUrc(at.U_DATA);
   } else if (!wasPoll && r == at.R_OK) {
     // more waiting: read again; a read that does not tell: poll on the next tick
-    if (!fam.readTellsLeft) lastPoll = 0;
+    if (!fam.readTellsLeft()) lastPoll = 0;
     else if (at.rxLeft > 0) at.setUrc(at.U_DATA);
   }
 }

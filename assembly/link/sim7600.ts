@@ -175,7 +175,7 @@ export function line(): i32 {
   if (at.starts(ascii("+IPCLOSE: 0")) || at.starts(ascii("+CCH_PEER_CLOSED: 0"))) return at.U_CLOSED;
   if (at.starts(ascii("+CCHEVENT: 0"))) return at.U_DATA;
   if (at.starts(ascii("+CIPEVENT:"))) return at.U_PDP_DEACT;
-  if (at.starts(ascii("RDY"))) return at.U_REBOOT;
+  if (at.starts(ascii("RDY"))) return at.U_REBOOT | at.U_BOOT; // the first line of a boot
   if (at.starts(ascii("SMS DONE")) || at.starts(ascii("PB DONE")) || at.starts(ascii("RING")) || at.starts(ascii("+CMTI")) ||
       at.starts(ascii("+CTZV")) || at.starts(ascii("+CGEV")) || at.starts(ascii("+CNSMOD")) || at.starts(ascii("+IPCLOSE")) ||
       at.starts(ascii("+CCH_PEER_CLOSED")) || at.starts(ascii("+CCHEVENT"))) return L_SKIP;

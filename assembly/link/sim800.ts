@@ -7,6 +7,8 @@ import * as at from "./at";
 import { R_NONE, R_OK, R_TIMEOUT } from "./at";
 import { NEXT, RETRY, ESCALATE, NO_TLS, SENT, SKIP, DONE, FIRST_PHASE, L_SKIP, L_OK } from "./driver";
 import * as modemCfg from "./modemcfg";
+import { cipStart } from "./cip";
+export { send, close } from "./cip";
 
 export const CRLF = false; // a LF after CIPSEND's CR could be taken for data
 export const POWER_PIN = C.PIN_PWRKEY; // a long pulse toggles power
@@ -37,7 +39,7 @@ const PH_CIFSR = PH_CMEE + 12;
 /** The bearer was lost: from CIPSHUT onwards. */
 export const REATTACH = PH_SHUT;
 
-function cmd(s: usize, ms: u32): i32 { at.begin(s); at.send(ms, 0, false, false); return SENT; }
+function cmd(s: usize, ms: u32): i32 { at.command(s, ms); return SENT; }
 
 /** Sends a phase's command (r == R_NONE) or says what its answer r means. */
 export function phase(p: i32, r: i32): i32 {
@@ -107,11 +109,7 @@ export function phase(p: i32, r: i32): i32 {
 
 export function open(host: usize, hostLen: i32, port: i32): void {
   // TLS was switched on for every link at bring-up (CIPSSL=1)
-  at.begin(ascii("AT+CIPSTART=0,\"TCP\","));
-  at.addQuoted(host, hostLen, false);
-  at.add(ascii(","));
-  at.addInt(port);
-  at.send(OPEN_CMD_MS, 0, false, false);
+  cipStart(ascii("AT+CIPSTART=0,\"TCP\","), host, hostLen, port, OPEN_CMD_MS);
 }
 
 /** Pulls up to len bytes (the free room of the receive ring). */
@@ -136,18 +134,6 @@ export function polled(): i32 { return at.field(at.info, at.infoLen, 2); }
 export function pulls(): bool { return true; }
 export function pushedSeen(): void {}
 
-/** The send command for n bytes: '>' comes first, then the data. */
-export function send(n: i32): void {
-  at.begin(ascii("AT+CIPSEND=0,"));
-  at.addInt(n);
-  at.send(5000, 0, false, true);
-}
-
-export function close(): void {
-  at.begin(ascii("AT+CIPCLOSE=0"));
-  at.send(5000, 0, false, false);
-}
-
 // ---- recognisers ----
 
 export function line(): i32 {
@@ -167,7 +153,8 @@ export function line(): i32 {
   if (at.starts(ascii("+PDP: DEACT"))) return at.U_PDP_DEACT;
   // only what a restart prints: Call Ready / SMS Ready end the phonebook and
   // SMS set-up and may come seconds after registration (TinyGSM #537)
-  if (at.starts(ascii("RDY")) || at.starts(ascii("+CFUN: 1"))) return at.U_REBOOT;
+  if (at.starts(ascii("RDY"))) return at.U_REBOOT | at.U_BOOT;
+  if (at.starts(ascii("+CFUN: 1"))) return at.U_REBOOT;
   if (at.starts(ascii("NORMAL POWER DOWN")) || at.starts(ascii("UNDER-VOLTAGE POWER")) || at.starts(ascii("OVER-VOLTAGE POWER"))) {
     return at.U_POWER_DOWN | L_OK; // also the answer to CPOWD
   }
@@ -188,8 +175,7 @@ export function line(): i32 {
   return 0;
 }
 
-/** Pushed data (CIPRXGET=0 firmware): +RECEIVE,id,len: / +IPD,len: */
-export function header(b: u8): bool {
-  return b == 0x3A && (at.starts(ascii("+RECEIVE,")) || at.starts(ascii("+IPD,"))) && at.pushedRead();
-}
+/** None: with CIPRXGET=1 (bring-up insists) data never comes pushed
+ * (+RECEIVE,id,len: / +IPD,len:); the reads announce theirs on a line. */
+export function header(b: u8): bool { return false; }
 

@@ -253,19 +253,21 @@ function pin(i: i32, level: i32, which: i32 = PWRKEY): void {
 
 /** After a power-down URC or a hung module: PWRKEY low 1.6 s (SIM800 Hardware
  * Design V1.10: >= 1.5 s switches a running module off, >= 1 s on), RESET
- * low 0.1 s on ESP; high, 3 s for the boot, then bring-up from AT (left unread). */
-function expectPowerCycle(which: i32 = PWRKEY): void {
+ * low 0.1 s on ESP; high, 3 s for a SIM's boot (1 s for an ESP's: the probes
+ * wait longer if need be), then bring-up from AT (left unread). */
+function expectPowerCycle(which: i32 = PWRKEY, from: i32 = 0): void {
   const pulse: i32 = which == PWRKEY ? 1600 : 100;
-  expect(gpioCount()).toBe(1);
-  pin(0, 0, which);
+  const boot: i32 = which == PWRKEY ? 3000 : 1000;
+  expect(gpioCount()).toBe(from + 1);
+  pin(from, 0, which);
   expect(modemState()).toBe(LINK_DOWN);
   run(pulse - 1, 1);
-  expect(gpioCount()).toBe(1);
+  expect(gpioCount()).toBe(from + 1);
   run(1, 1);
-  expect(gpioCount()).toBe(2);
-  pin(1, 1, which);
-  expect(gpioTime(1) - gpioTime(0)).toBe(pulse);
-  run(2999, 1);
+  expect(gpioCount()).toBe(from + 2);
+  pin(from + 1, 1, which);
+  expect(gpioTime(from + 1) - gpioTime(from)).toBe(pulse);
+  run(boot - 1, 1);
   wrote("");
   run(1, 1);
 }
@@ -413,7 +415,12 @@ describe("SIM800 bring-up", () => {
       wrote("");
       expect(at.state()).toBe(at.R_WAIT, cmds[j]);
       run(1, 1);
-      expect(at.state()).toBe(at.R_NONE, cmds[j]); // timed out, pausing
+      if (j > 0) {
+        // timed out, pausing; first AT asks whether the module is still there
+        wrote("AT\r");
+        answer("\r\nOK\r\n");
+      }
+      expect(at.state()).toBe(at.R_NONE, cmds[j]);
       const pause = j == 0 ? 200 : 1000;
       run(pause - 1, 1);
       wrote("");
@@ -691,21 +698,23 @@ describe("SIM800 socket", () => {
     run(10000, 1000);
     expect(modemState()).toBe(LINK_UP);
     run(1, 1);
+    wrote("AT\r"); // still there? (the link is given up once it answers)
+    answer("\r\nOK\r\n");
     expect(modemState()).toBe(LINK_DOWN);
     wrote("AT+CIPCLOSE=0\r");
     answer("\r\n0, CLOSE OK\r\n");
   });
 
-  it("three commands in a row unanswered: PWRKEY power cycle", () => {
+  it("a command unanswered, then two AT probes of 1 s unanswered: hung, PWRKEY power cycle (4 s, not three commands' limits)", () => {
     simSession();
     run(AT_POLL_MS);
     wrote("AT+CIPRXGET=4,0\r");
     run(2001, 1);
-    wrote("AT+CIPRXGET=4,0\r"); // asked again at once
-    run(2001, 1);
-    wrote("AT+CIPRXGET=4,0\r");
+    wrote("AT\r"); // is the module still there?
+    run(1001, 1);
+    wrote("AT\r");
     expect(gpioCount()).toBe(0);
-    run(2000, 1);
+    run(1000, 1);
     expect(gpioCount()).toBe(0);
     run(1, 1);
     wrote("");
@@ -713,19 +722,50 @@ describe("SIM800 socket", () => {
     simFromAt();
   });
 
-  it("two timeouts then an answer: no power cycle", () => {
+  it("a hung module's first PWRKEY pulse switches it off: two probes, then the pulse that switches it on (no rate search)", () => {
     simSession();
     run(AT_POLL_MS);
     wrote("AT+CIPRXGET=4,0\r");
     run(2001, 1);
+    run(1001, 1);
+    run(1001, 1);
+    written();
+    expectPowerCycle(); // off
+    silentProbes(2);
+    wrote("");
+    expect(logCount("no AT answer")).toBe(0);
+    expect(lastBaud()).toBe(115200);
+    expectPowerCycle(PWRKEY, 2); // on
+    answer("\r\nRDY\r\n");
+    simFromAt();
+    simConnect();
+  });
+
+  it("a module that powered down (NORMAL POWER DOWN) is off: after the pulse that switches it on, the full probe budget", () => {
+    simSession();
+    answer("\r\nNORMAL POWER DOWN\r\n");
+    expectPowerCycle(); // on
+    silentProbes(9);
+    run(200, 1);
+    wrote("AT\r"); // another rate now, not a second pulse
+    expect(gpioCount()).toBe(2);
+  });
+
+  it("a timeout, then AT answered: the module is there, no power cycle, the poll goes on", () => {
+    simSession();
+    run(AT_POLL_MS);
     wrote("AT+CIPRXGET=4,0\r");
     run(2001, 1);
+    wrote("AT\r");
+    run(1001, 1);
+    wrote("AT\r");
+    answer("\r\nOK\r\n");
     wrote("AT+CIPRXGET=4,0\r");
     answer("\r\n+CIPRXGET: 4,0,0\r\n\r\nOK\r\n");
     run(AT_POLL_MS);
     wrote("AT+CIPRXGET=4,0\r");
     run(2001, 1);
-    wrote("AT+CIPRXGET=4,0\r");
+    wrote("AT\r");
     expect(gpioCount()).toBe(0);
     expect(modemState()).toBe(LINK_UP);
   });
@@ -793,6 +833,60 @@ describe("SIM800 reboot and power", () => {
     expect(modemState()).toBe(LINK_UP);
     expect(logCount("module restarted")).toBe(1);
     expect(gpioCount()).toBe(0);
+  });
+
+  it("a reboot during bring-up after ATE0 is noticed at once: RDY while CGATT is in flight, bring-up from AT; the +CFUN: 1 / +CPIN: READY that trail it restart nothing", () => {
+    modemSelect(FAMILY_SIM, 115200);
+    step();
+    simProbe();
+    wrote("AT+CGATT=1\r");
+    run(100, 1);
+    answer("\r\nRDY\r\n"); // CGATT lost with the module: its 75 s are not waited for
+    expect(logCount("module restarted")).toBe(1);
+    wrote("AT\r");
+    answer("AT\r\r\nOK\r\n");
+    wrote("ATE0\r");
+    answer("ATE0\r\r\nOK\r\n");
+    wrote("AT+CMEE=2\r");
+    answer("\r\n+CFUN: 1\r\n\r\nOK\r\n");
+    wrote("AT+CPIN?\r");
+    answer("\r\n+CPIN: READY\r\n\r\nOK\r\n");
+    answer("\r\n+CPIN: READY\r\n"); // unasked, trailing the boot
+    wrote("AT+CREG?\r");
+    answer("\r\n+CREG: 0,1\r\n\r\nOK\r\n");
+    wrote("AT+CIPSHUT\r");
+    answer("\r\nSHUT OK\r\n");
+    simAttach();
+    expect(logCount("module restarted")).toBe(1);
+    expect(gpioCount()).toBe(0);
+    simConnect();
+  });
+
+  it("a reboot during bring-up shown by the echo back (autobaud, no RDY): bring-up from AT at once", () => {
+    modemSelect(FAMILY_SIM, 115200);
+    step();
+    simProbe();
+    wrote("AT+CGATT=1\r");
+    answer("AT+CGATT=1\r\r\nOK\r\n");
+    expect(logCount("module restarted")).toBe(1);
+    simFromAt();
+    simConnect();
+  });
+
+  it("ESP: ready during bring-up after ATE0 (a brown-out while joining): bring-up from AT at once", () => {
+    modemSelect(FAMILY_ESP, 115200);
+    step();
+    wrote("AT\r\n");
+    answer("AT\r\r\n\r\nOK\r\n");
+    wrote("ATE0\r\n");
+    answer("ATE0\r\r\n\r\nOK\r\n");
+    wrote("AT+CWMODE=1\r\n");
+    answer("\r\nOK\r\n");
+    wrote("AT+CWJAP=\"lab\",\"secret\"\r\n");
+    run(100, 1);
+    answer("\r\nready\r\n");
+    expect(logCount("module restarted")).toBe(1);
+    wrote("AT\r\n");
   });
 
   it("the echo back after ATE0 (a silent reboot in autobaud): bring-up from AT", () => {
@@ -1066,9 +1160,9 @@ describe("ESP8266 AT", () => {
     run(5001, 1);
     expect(logCount("read not confirmed")).toBe(1);
     expect(readAll()).toBe("");
+    wrote("AT\r\n"); // still there? the echo says it restarted
+    answer("AT\r\r\n\r\nOK\r\n");
     expect(modemState()).toBe(LINK_DOWN);
-    wrote("AT+CIPCLOSE=0\r\n");
-    answer("AT+CIPCLOSE=0\r\r\n\r\nERROR\r\n");
     expect(logCount("module restarted")).toBe(1);
   });
 
@@ -1077,10 +1171,10 @@ describe("ESP8266 AT", () => {
     run(AT_POLL_MS);
     wrote("AT+CIPRECVLEN?\r\n");
     run(2001, 1);
-    wrote("AT+CIPRECVLEN?\r\n");
-    run(2001, 1);
-    wrote("AT+CIPRECVLEN?\r\n");
-    run(2000, 1);
+    wrote("AT\r\n");
+    run(1001, 1);
+    wrote("AT\r\n");
+    run(1000, 1);
     expect(gpioCount()).toBe(0);
     run(1, 1);
     expectPowerCycle(RESET);
@@ -1102,6 +1196,8 @@ describe("ESP8266 AT", () => {
     run(20000, 1000);
     expect(at.state()).toBe(at.R_WAIT);
     run(1, 1);
+    wrote("AT\r\n");
+    answer("\r\nOK\r\n");
     run(1000, 1);
     espJoin();
     wrote("AT+CIPMUX=1\r\n");
@@ -1115,6 +1211,8 @@ describe("ESP8266 AT", () => {
     expect(modemState()).toBe(LINK_OPENING);
     run(1, 1);
     expect(modemState()).toBe(LINK_DOWN);
+    wrote("AT\r\n");
+    answer("\r\nOK\r\n");
     espConnect();
   });
 });
