@@ -9,6 +9,9 @@
 
 /** The small profile: 4 KiB of linear memory. */
 export const SMALL: bool = ASC_LOW_MEMORY_LIMIT > 0 && ASC_LOW_MEMORY_LIMIT <= 4096;
+/** The LTE module drivers (SIM7600, BG96): not in the small profile, whose
+ * 4 KiB of static data their command strings would not fit. */
+export const LTE_MODEMS: bool = !SMALL;
 
 /** Largest MQTT packet sent or received, fixed header included. */
 export const MAX_PACKET: i32 = SMALL ? 256 : 1024;

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { NodeHost, errorName, type Config, type HostEvent, type Message } from '../board/node/host.ts';
 import { startBroker, type EmbeddedBroker } from './broker.ts';
 import { PROFILES, isProfileName, logExpander, type ProfileName } from './profile.ts';
-import { createModem, traceLog, FAULTS, type ModemEmulator, type ModemKind } from './modem/index.ts';
+import { createModem, traceLog, FAULTS, FIRMWARE_KINDS, MODEM_KINDS, isModemKind, kindInfo, kindList, type ModemEmulator, type ModemKind } from './modem/index.ts';
 import { runModemServer } from './modem-server.ts';
 import { UartLink, UartOpenError, type PinLine } from './uart-link.ts';
 import { feedReadings } from './sensor.ts';
@@ -16,7 +16,7 @@ import type { BoardEmulator } from './board/types.ts';
 
 const USAGE = `usage: atmqtt sim [--broker mqtt://host:port | mqtts://host:port | ws://host:port/path | wss://host:port/path]
   [--ca FILE] [--insecure] [--client-id ID]
-  [--modem none|sim800|sim900|esp-at] [--baud N] [--rx-fifo BYTES] [--esp-no-passive]
+  [--modem none|${kindList(FIRMWARE_KINDS)}] [--baud N] [--rx-fifo BYTES] [--esp-no-passive]
   [--apn A] [--apn-user U] [--apn-password P] [--ssid S] [--wifi-password W]
   [--ap-ssid S] [--ap-password W]
   [--username U] [--password P] [--keepalive S] [--clean|--no-clean]
@@ -28,7 +28,14 @@ const USAGE = `usage: atmqtt sim [--broker mqtt://host:port | mqtts://host:port 
 stdin commands: sub FILTER QOS | unsub FILTER | pub TOPIC QOS RETAIN PAYLOAD...
   | wait MS | drop | disconnect | connect | fault NAME | quit
   | set pin N 0|1 | set adc CH VALUE | set i2c ADDR HEX  (an app's inputs: board/ABI.md "Board I/O")
+modems:
+${kindHelp(FIRMWARE_KINDS)}
 faults (with --modem): ${FAULTS.join(', ')}`;
+
+/** One line a kind, from the kinds list. */
+function kindHelp(kinds: readonly ModemKind[]): string {
+  return MODEM_KINDS.filter((k) => kinds.includes(k.name)).map((k) => `  ${k.name.padEnd(8)} ${k.description}`).join('\n');
+}
 
 function emit(o: object): void {
   process.stdout.write(JSON.stringify(o) + '\n');
@@ -152,19 +159,24 @@ function parseArgs(argv: string[]): Args {
   }
   if (a.uart !== undefined) {
     if (a.board !== undefined) fail('--uart and --board: a board has its own UART');
-    if (a.modem === 'none') fail('--uart needs --modem sim800|sim900|esp-at: the AT dialect the firmware speaks on it');
+    if (a.modem === 'none') fail(`--uart needs --modem ${kindList(FIRMWARE_KINDS)}: the AT dialect the firmware speaks on it`);
     if (a.rxFifo !== undefined || a.apSsid !== undefined || a.apPassword !== undefined) fail('--rx-fifo, --ap-ssid and --ap-password set up the built-in emulator: not with --uart');
     if (a.uart.startsWith('tcp:') && a.pwrkey !== 'none') fail('--pwrkey: a tcp: stream carries no pins (atmqtt modem takes pwrkey / reset on its stdin)');
     // TLS through a module is the module's: it verifies against its own CA store
     if (a.ca !== undefined) process.stderr.write('atmqtt sim: --ca does not reach a module on --uart: it verifies TLS brokers with its own CA (SIM800: AT+SSLSETCERT, ESP-AT: its PKI partition, the emulator: atmqtt modem --ca FILE)\n');
   } else if (a.pwrkey !== 'none') fail('--pwrkey needs --uart');
-  if (!['none', 'sim800', 'sim900', 'esp-at'].includes(a.modem)) fail(`--modem ${a.modem}: want none, sim800, sim900 or esp-at`);
-  if (a.modem === 'esp-at') {
-    a.config.ssid ??= 'atmqtt-wifi';
-    a.config.wifi_password ??= 'atmqtt-pass';
+  if (a.modem !== 'none') {
+    if (!isModemKind(a.modem)) fail(`--modem ${a.modem}: want none or one of ${FIRMWARE_KINDS.join(', ')}`);
+    const k = kindInfo(a.modem);
+    if (!k.firmware) {
+      fail(`--modem ${a.modem}: the firmware has no ${a.modem} driver yet; \`atmqtt modem --modem ${a.modem}\` runs its emulator for raw AT work. The firmware speaks ${FIRMWARE_KINDS.join(', ')}`);
+    }
+    // the defaults the emulated network accepts
+    if (k.apn !== undefined) a.config.apn ??= k.apn;
+    if (k.ssid !== undefined) a.config.ssid ??= k.ssid;
+    if (k.wifiPassword !== undefined) a.config.wifi_password ??= k.wifiPassword;
+    a.config.link = a.modem;
   }
-  if (a.modem === 'sim800' || a.modem === 'sim900') a.config.apn ??= 'internet';
-  if (a.modem !== 'none') a.config.link = a.modem;
   if (a.broker !== undefined && !/^(mqtts?:\/\/[^/:]+(:\d+)?\/?|wss?:\/\/[^/:]+(:\d+)?(\/\S*)?)$/.test(a.broker)) {
     fail(`--broker ${a.broker}: want mqtt[s]://host[:port] or ws[s]://host[:port]/path`);
   }
@@ -225,11 +237,13 @@ const DEMO_USAGE = `usage: atmqtt demo [--broker URL [--broker-ws ws://host:port
   SIM800, SIM900 (mqtt://) and ESP-AT (ws://) modems running the telemetry app, and
   serves the dashboard page; its URL is the first line printed. Ctrl-C stops everything.`;
 
-const MODEM_USAGE = `usage: atmqtt modem --modem sim800|sim900|esp-at [--listen PORT [--raw] | --pty] [--baud N]
+const MODEM_USAGE = `usage: atmqtt modem --modem ${kindList()} [--listen PORT [--raw] | --pty] [--baud N]
   [--apn A] [--ssid S] [--wifi-password W] [--ca FILE] [--trace]
   --listen: TCP on 127.0.0.1:PORT (0: a free one), framed (pins and baud travel with
   the bytes); --raw: a plain byte stream; --pty: a pseudo-terminal, its path printed first
 stdin commands: fault NAME | pwrkey | reset | quit
+modems:
+${kindHelp(MODEM_KINDS.map((k) => k.name))}
 faults: ${FAULTS.join(', ')}`;
 
 const BROKER_USAGE = `usage: atmqtt broker [--port N (1883)] [--ws-port N (8080)]
@@ -262,8 +276,8 @@ function portFlag(f: Map<string, string>, k: string, dflt: number): number {
 async function modemMain(argv: string[]): Promise<void> {
   const f = flags(argv, MODEM_USAGE, ['--modem', '--listen', '--baud', '--apn', '--ssid', '--wifi-password', '--ca'], ['--trace', '--raw', '--pty']);
   const kind = f.get('--modem');
-  if (kind !== 'sim800' && kind !== 'sim900' && kind !== 'esp-at') {
-    emit({ event: 'error', code: 'bad-argument', message: '--modem sim800|sim900|esp-at is required' });
+  if (kind === undefined || !isModemKind(kind)) {
+    emit({ event: 'error', code: 'bad-argument', message: `--modem ${kindList()} is required` });
     process.stderr.write(MODEM_USAGE + '\n');
     process.exit(2);
   }

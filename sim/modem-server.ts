@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { createModem, traceLog, DEFAULT_TIMING, PIN_PWRKEY, PIN_RESET, type ModemEmulator, type ModemKind } from './modem/index.ts';
+import { createModem, traceLog, kindInfo, pinTiming, PIN_PWRKEY, PIN_RESET, type ModemEmulator, type ModemKind } from './modem/index.ts';
 
 export type ModemLink = 'framed' | 'raw' | 'pty';
 
@@ -113,10 +113,10 @@ export async function runModemServer(o: ModemServerOptions): Promise<void> {
     const [cmd, arg] = raw.trim().split(/\s+/);
     if (cmd === 'fault') {
       try { modem.fault(arg ?? ''); emit({ event: 'fault', name: arg }); } catch (e) { emit({ event: 'error', code: 'bad-argument', message: String(e) }); }
-    } else if (cmd === 'pwrkey' && o.kind === 'esp-at') {
-      emit({ event: 'error', code: 'bad-argument', message: 'an ESP module has no PWRKEY: reset restarts it' });
+    } else if (cmd === 'pwrkey' && !kindInfo(o.kind).pwrkey) {
+      emit({ event: 'error', code: 'bad-argument', message: `${o.kind} has no PWRKEY: reset restarts it` });
     } else if (cmd === 'pwrkey' || cmd === 'reset') {
-      void pulse(modem, cmd).then(() => emit({ event: 'pin', name: cmd }));
+      void pulse(modem, cmd, o.kind).then(() => emit({ event: 'pin', name: cmd }));
     } else if (cmd === 'quit') stop();
     else if (cmd) emit({ event: 'error', code: 'bad-argument', message: `unknown command ${cmd}` });
   }
@@ -127,14 +127,15 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /**
  * A pin pulse, for hosts whose link carries no pins: PWRKEY low a little
- * longer than the module needs to toggle its power (SIM800: ≥ 1 s on,
- * ≥ 1.5 s off), or RESET
- * low 100 ms (a SIMCom or ESP module restarts).
+ * longer than the module needs to toggle its power (the kind's hardware
+ * design minimum, e.g. SIM800: ≥ 1 s on, ≥ 1.5 s off), or RESET low 100 ms
+ * (the module restarts).
  */
-export async function pulse(modem: ModemEmulator, pin: 'pwrkey' | 'reset'): Promise<void> {
+export async function pulse(modem: ModemEmulator, pin: 'pwrkey' | 'reset', kind: ModemKind): Promise<void> {
   const p = pin === 'pwrkey' ? PIN_PWRKEY : PIN_RESET;
+  const t = pinTiming(kind);
   modem.gpio(p, 0);
-  await sleep(pin === 'pwrkey' ? Math.max(DEFAULT_TIMING.pwrkeyMs, DEFAULT_TIMING.pwrkeyOffMs) + 200 : 100);
+  await sleep(pin === 'pwrkey' ? Math.max(t.pwrkeyMs, t.pwrkeyOffMs) + 200 : 100);
   modem.gpio(p, 1);
 }
 

@@ -8,8 +8,9 @@ import { parseUint, putAscii, equalsAscii } from "../mem/bytes";
 import { logStart, logStr, logBytes, logEnd, LOG_ERROR, LOG_WARN } from "../host/log";
 import { opts, MQTT_3_1_1 } from "../mqtt/options";
 import { transportUseWebSocket } from "../transport";
-import { linkSelect, KIND_SOCKET, KIND_SIM800, KIND_SIM900, KIND_ESP_AT } from "../link/link";
+import { linkSelect, KIND_SOCKET, KIND_SIM800, KIND_SIM900, KIND_ESP_AT, KIND_SIM7600, KIND_SIM7000, KIND_BG96 } from "../link/link";
 import * as modemCfg from "../link/modemcfg";
+import { lteLinkName } from "../link/lte-lines";
 import * as at from "../link/at";
 
 /** broker URL: `mqtt://host[:port]` (1883), `mqtts://host[:port]` (8883), `ws://host[:port][/path]` (80), `wss://host[:port][/path]` (443). Default: required. */
@@ -157,7 +158,8 @@ function loadLink(): i32 {
   else if (equalsAscii(small, ln, ascii("sim800"))) kind = KIND_SIM800;
   else if (equalsAscii(small, ln, ascii("sim900"))) kind = KIND_SIM900;
   else if (equalsAscii(small, ln, ascii("esp-at"))) kind = KIND_ESP_AT;
-  else return bad(ascii("link"));
+  else if (equalsAscii(small, ln, ascii("sim7000"))) kind = KIND_SIM7000;
+  else if ((kind = lteLinkName(small, ln, KIND_SIM7600, KIND_BG96)) == 0) return bad(ascii("link"));
   const baud = readInt(KEY_BAUD, 115200);
   if (baud < 1200 || baud > 921600) return bad(ascii("baud"));
   const an = readStr(KEY_APN, apn, C.CFG_APN_BYTES);

@@ -7,8 +7,9 @@
 // one test of that binding (a branch costs less code than a call through a
 // function reference here, as measured for the modem drivers: family.ts).
 import { socketOpen, socketState, socketWrite, socketRead, socketClose, socketError } from "./socket";
-import { modemSelect, modemPoll, modemSleep, modemPendingOut, modemOpen, modemState, modemWrite, modemRead, modemClose, modemError, FAMILY_SIM, FAMILY_ESP } from "./modem";
+import { modemSelect, modemPoll, modemSleep, modemPendingOut, modemOpen, modemState, modemWrite, modemRead, modemClose, modemError, FAMILY_SIM, FAMILY_ESP, FAMILY_SIM7600, FAMILY_BG96 } from "./modem";
 import { E_UNSUPPORTED } from "../errors";
+import { LTE_MODEMS } from "../config";
 export { LINK_DOWN, LINK_OPENING, LINK_UP } from "./linkstate";
 
 /** Which link carries the bytes (config `link`). */
@@ -16,12 +17,18 @@ export const KIND_SOCKET = 0;
 export const KIND_SIM800 = 1;
 export const KIND_SIM900 = 2;
 export const KIND_ESP_AT = 3;
+export const KIND_SIM7600 = 4;
+/** SIM7000 keeps the SIM800 TCP/IP commands: the SIM800 driver */
+export const KIND_SIM7000 = 5;
+export const KIND_BG96 = 6;
 /** The bytes go through an AT modem (else the host's sockets). */
 let modem: bool = false;
 
 export function linkSelect(k: i32, baud: i32): i32 {
-  // the modem family of each kind
-  const family = k == KIND_SIM800 || k == KIND_SIM900 ? FAMILY_SIM : k == KIND_ESP_AT ? FAMILY_ESP : 0;
+  // the modem family of each kind (the LTE ones not in the small profile)
+  let family = k == KIND_SIM800 || k == KIND_SIM900 || k == KIND_SIM7000 ? FAMILY_SIM : k == KIND_ESP_AT ? FAMILY_ESP : 0;
+  if (LTE_MODEMS && k == KIND_SIM7600) family = FAMILY_SIM7600;
+  if (LTE_MODEMS && k == KIND_BG96) family = FAMILY_BG96;
   if (family == 0 && k != KIND_SOCKET) return E_UNSUPPORTED;
   modem = family != 0;
   if (modem) modemSelect(family, baud);

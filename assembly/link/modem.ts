@@ -17,7 +17,7 @@ import { LINK_DOWN, LINK_OPENING, LINK_UP } from "./linkstate";
 import { NEXT, RETRY, ESCALATE, REFUSED, NO_TLS, SENT, SKIP, DONE, PH_PROBE, PH_ECHO_OFF } from "./driver";
 import * as modemCfg from "./modemcfg";
 import * as fam from "./family";
-export { FAMILY_SIM, FAMILY_ESP } from "./family";
+export { FAMILY_SIM, FAMILY_ESP, FAMILY_SIM7600, FAMILY_BG96 } from "./family";
 
 const M_POWER_LOW = 0;   // PWRKEY held low
 const M_BOOT = 1;        // waiting for the module to boot

@@ -6,7 +6,7 @@
 import net from 'node:net';
 import { L, ModemBase, int, takeBytes, type Cmd } from './base.ts';
 import { tlsReason } from './tls.ts';
-import type { ModemOptions } from './types.ts';
+import type { EspTiming, ModemOptions } from './types.ts';
 
 interface EspLink {
   id: number;
@@ -32,6 +32,19 @@ interface EspLink {
   pushQueued: boolean;
 }
 
+/** ESP-AT delays. */
+export const ESP_TIMING: EspTiming = {
+  espGarbageMs: 30,
+  espReadyMs: 400,
+  cwjapMs: 1500,
+  cwjapFailMs: 2000,
+  espReconnectMs: 3000,
+  espRstMs: 100,
+  espSendOkMs: 15,
+  espConnectTimeoutMs: 10000,
+  espRxBufMax: 5744,
+};
+
 const MAX_SEND = 2048;
 const MAX_BURST = 2920;
 const MAX_RECV = 2048;
@@ -47,8 +60,8 @@ const MAX_TIME: Record<string, number> = {
   '+CWJAP': 15000, '+CWJAP_CUR': 15000, '+CWJAP_DEF': 15000, '+CIPSTART': 10000, '+RST': 3000, '+CWLAP': 5000,
 };
 
-export class EspModem extends ModemBase {
-  protected readonly crlfLines = true;
+export class EspModem extends ModemBase<EspTiming> {
+  protected override readonly backslashArgs = true;
   protected readonly echoData = false;
   private readonly ssid: string;
   private readonly pass: string;
@@ -73,7 +86,7 @@ export class EspModem extends ModemBase {
   private sslAuth: number[] = [];
 
   constructor(opts: ModemOptions) {
-    super(opts);
+    super(opts, ESP_TIMING);
     this.ssid = opts.ssid ?? 'atmqtt-wifi';
     this.pass = opts.wifiPassword ?? 'atmqtt-pass';
     this.uartDef = opts.baud ?? 115200;

@@ -8,7 +8,7 @@ import dns from 'node:dns';
 import net from 'node:net';
 import { L, ModemBase, int, takeBytes, type Cmd } from './base.ts';
 import { tlsReason } from './tls.ts';
-import type { ModemOptions } from './types.ts';
+import type { ModemOptions, SimTiming } from './types.ts';
 
 type IpState = 'IP INITIAL' | 'IP START' | 'IP CONFIG' | 'IP GPRSACT' | 'IP STATUS' | 'PDP DEACT';
 
@@ -28,8 +28,49 @@ interface SimLink {
   paused: boolean;
 }
 
+/** SIM800 / SIM900 delays (the manuals' typical figures, shortened where a test would wait for nothing). */
+export const SIM_TIMING: SimTiming = {
+  simGarbageMs: 40,
+  simRdyMs: 400,
+  simCfunMs: 500,
+  registerMs: 1000,
+  simCallReadyMs: 1500,
+  ciicrMs: 500,
+  shutMs: 150,
+  cgattMs: 100,
+  sendOkMs: 100,
+  closeMs: 50,
+  simConnectTimeoutMs: 75000,
+  simRxBufMax: 16384,
+};
+
+/**
+ * SIM7000 (LTE-M / NB-IoT) keeps the SIM800 TCP/IP command set: the same
+ * emulator with LTE-M registration taking seconds, `+CEREG`, 8 links, no
+ * power-on garbage, and the SIM7000 hardware design's PWRKEY pulses
+ * (on ≥ 1 s, off ≥ 1.2 s). See docs/modems/sim7600.md.
+ */
+export const SIM7000_TIMING: SimTiming & { pwrkeyMs: number; pwrkeyOffMs: number } = {
+  ...SIM_TIMING,
+  simRdyMs: 600,
+  simCfunMs: 700,
+  registerMs: 3000,
+  simCallReadyMs: 1200,
+  pwrkeyMs: 1000,
+  pwrkeyOffMs: 1200,
+};
+
+/** SIM900 HD V1.05: "5s > Pulldown > 1s" switches it off; SIM800 (the base default) wants 1.5 s. */
+export const SIM900_PINS = { pwrkeyOffMs: 1000 };
+
 /** Power-on garbage SIM800 modules print (reference: `00 49 49 49 49 FF FF FF FF`). */
 const POWER_ON_GARBAGE = Uint8Array.from([0x00, 0x49, 0x49, 0x49, 0x49, 0xff, 0xff, 0xff, 0xff]);
+/** ATI and AT+CGMR per model */
+const IDENT: Record<string, [string, string]> = {
+  sim800: ['SIM800 R14.18', 'Revision:1418B04SIM800L24'],
+  sim900: ['SIM900 R11.0', 'Revision:1137B09SIM900M64_ST'],
+  sim7000: ['SIM7000E R1351', 'Revision:1351B04SIM7000E'],
+};
 const RATES = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800];
 const MAX_SEND = 1460;
 
@@ -39,8 +80,7 @@ const MAX_TIME: Record<string, number> = {
   '+CIPSTART': 75000, '+CPOWD': 10000, '+CIPCLOSE': 10000, '+CDNSGIP': 10000,
 };
 
-export class SimModem extends ModemBase {
-  protected readonly crlfLines = false;
+export class SimModem extends ModemBase<SimTiming> {
   protected readonly echoData = true;
   private readonly maxId: number;
   private readonly sp: string;
@@ -57,6 +97,7 @@ export class SimModem extends ModemBase {
   private sslIgnoreInvalid = false;
   private cregN = 0;
   private cgregN = 0;
+  private ceregN = 0;
   private registered = false;
   private attached = false;
   private cfun = 1;
@@ -72,9 +113,13 @@ export class SimModem extends ModemBase {
   /** its own stream, so the other seeded choices stay as they were */
   private readonly lateRng: Prng;
 
+  /** SIM900 has no SSL in any firmware */
+  protected override readonly sslInFirmware: boolean;
+
   constructor(opts: ModemOptions) {
-    super(opts);
-    this.maxId = opts.kind === 'sim900' ? 7 : 5;
+    super(opts, opts.kind === 'sim900' ? { ...SIM_TIMING, ...SIM900_PINS } : opts.kind === 'sim7000' ? SIM7000_TIMING : SIM_TIMING);
+    this.sslInFirmware = opts.kind !== 'sim900';
+    this.maxId = opts.kind === 'sim800' ? 5 : 7;
     this.sp = opts.spaceAfterComma === false ? '' : ' ';
     this.ipr = opts.autobaud ? 0 : (opts.baud ?? 115200);
     this.lateRng = new Prng((opts.seed ?? 1) ^ 0x5eed);
@@ -84,7 +129,8 @@ export class SimModem extends ModemBase {
 
   private readyUrcs(): void {
     this.lateReady = false;
-    this.emit(L('Call Ready') + L('SMS Ready'));
+    // SIM7000 prints only SMS Ready (TinyGSM's SIM70xx waits for it)
+    this.emit(this.kind === 'sim7000' ? L('SMS Ready') : L('Call Ready') + L('SMS Ready'));
   }
 
   protected maxTimeMs(name: string): number {
@@ -101,7 +147,7 @@ export class SimModem extends ModemBase {
 
   protected boot(): void {
     this.cmee = 0; this.mux = 0; this.rxget = 0; this.qsend = 0; this.head = 0; this.ssl = 0; this.sslIgnoreInvalid = false;
-    this.cregN = 0; this.cgregN = 0; this.registered = false; this.attached = false; this.cfun = 1;
+    this.cregN = 0; this.cgregN = 0; this.ceregN = 0; this.registered = false; this.attached = false; this.cfun = 1;
     this.ipState = 'IP INITIAL'; this.apn = 'CMNET'; this.user = ''; this.pwd = ''; this.ip = '0.0.0.0';
     this.multiStarted = false;
     this.resetLinks();
@@ -126,6 +172,7 @@ export class SimModem extends ModemBase {
     this.attached = true;
     if (this.cregN > 0) this.emit(L('+CREG: 1'));
     if (this.cgregN > 0) this.emit(L('+CGREG: 1'));
+    if (this.ceregN > 0) this.emit(L('+CEREG: 1'));
   }
 
   protected resetLinks(): void {
@@ -185,9 +232,8 @@ export class SimModem extends ModemBase {
       case 'V': return args[0] === '1' || op === '' ? this.ok() : this.error(); // numeric results not emulated
       case 'Z': case '&F': this.echo = true; return this.ok();
       case '&W': return this.ok();
-      case 'I': return this.reply(L(this.kind === 'sim800' ? 'SIM800 R14.18' : 'SIM900 R11.0'), L('OK'));
-      case '+CGMR': case '+GMR':
-        return this.reply(L(this.kind === 'sim800' ? 'Revision:1418B04SIM800L24' : 'Revision:1137B09SIM900M64_ST'), L('OK'));
+      case 'I': return this.reply(L(IDENT[this.kind]?.[0] ?? 'SIMCOM'), L('OK'));
+      case '+CGMR': case '+GMR': return this.reply(L(IDENT[this.kind]?.[1] ?? 'Revision:unknown'), L('OK'));
       case '+GSN': case '+CGSN': return this.reply(L('8640000' + String(this.rng.int(10000000, 99999999))), L('OK'));
       case '+CCID': return this.reply(L('8944500000000000000F'), L('OK'));
       case '+CSQ': return this.reply(L(this.registered ? '+CSQ: 18,0' : '+CSQ: 99,99'), L('OK'));
@@ -202,6 +248,7 @@ export class SimModem extends ModemBase {
         if (op === '?') return this.reply(L('+CPIN: READY'), L('OK'));
         return this.error();
       case '+CREG': case '+CGREG': return this.creg(name, op, args);
+      case '+CEREG': return this.kind === 'sim7000' ? this.creg(name, op, args) : this.error();
       case '+CGATT': return this.cgatt(op, args);
       case '+CFUN': return this.cfunCmd(op, args);
       case '+IPR': return this.iprCmd(op, args);
@@ -248,11 +295,12 @@ export class SimModem extends ModemBase {
 
   private creg(name: string, op: Cmd['op'], args: string[]): void {
     if (op === '?') {
-      const n = name === '+CREG' ? this.cregN : this.cgregN;
+      const n = name === '+CREG' ? this.cregN : name === '+CEREG' ? this.ceregN : this.cgregN;
       return this.reply(L(`${name}: ${n},${this.registered ? 1 : 2}`), L('OK'));
     }
     if (op === '=' && int(args[0]) <= 2) {
       if (name === '+CREG') this.cregN = int(args[0]);
+      else if (name === '+CEREG') this.ceregN = int(args[0]);
       else this.cgregN = int(args[0]);
       return this.ok();
     }

@@ -2,7 +2,8 @@
 // /work/shared/reference/at-modems.md). The host's uart_* and gpio_write
 // imports are wired to a ModemEmulator.
 
-export type ModemKind = 'sim800' | 'sim900' | 'esp-at';
+import type { ModemKind } from './kinds.ts';
+export type { ModemKind } from './kinds.ts';
 
 export type TraceDir = 'dev->mdm' | 'mdm->dev';
 
@@ -12,8 +13,26 @@ export interface ModemTimers {
   clearTimeout(handle: unknown): void;
 }
 
-/** Every delay the emulator uses by itself, in milliseconds. */
-export interface ModemTiming {
+/** Delays every emulated modem uses (defaults in base.ts). */
+export interface BaseTiming {
+  /** Extra delay after the real TCP connect (and TLS handshake) before CONNECT OK / n,CONNECT. */
+  connectMs: number;
+  /** How long a 'urc-storm' lasts. */
+  stormMs: number;
+  /** during an outage, how long a connect tries before it fails */
+  outageConnectFailMs: number;
+  /** Shortest PWRKEY LOW pulse that switches the module on (SIM800/SIM900 hardware design: 1 s). */
+  pwrkeyMs: number;
+  /** Shortest PWRKEY LOW pulse that switches a running module off (SIM800 HD V1.10: 1.5 s; SIM900 HD V1.05: 1 s). */
+  pwrkeyOffMs: number;
+  /** Shortest RESET (RST / CH_PD) LOW that resets the module; shorter does nothing. */
+  resetMs: number;
+  /** UART pump granularity: readable notifications at most this often while bytes flow. */
+  tickMs: number;
+}
+
+/** SIM800 / SIM900 delays (defaults in simcom.ts). */
+export interface SimTiming {
   /** SIM800: power-on garbage after this. */
   simGarbageMs: number;
   /** SIM: `RDY` (and commands accepted from here on). */
@@ -30,8 +49,6 @@ export interface ModemTiming {
   shutMs: number;
   /** SIM: AT+CGATT=1 when registered. */
   cgattMs: number;
-  /** Extra delay after the real TCP connect (and TLS handshake) before CONNECT OK / n,CONNECT. */
-  connectMs: number;
   /** SIM: CIPSEND with CIPQSEND=0 until `SEND OK` (the peer's ACK). */
   sendOkMs: number;
   /** SIM: CIPCLOSE until `CLOSE OK`. */
@@ -40,6 +57,10 @@ export interface ModemTiming {
   simConnectTimeoutMs: number;
   /** SIM: bytes buffered per link in manual receive mode before TCP backpressure. */
   simRxBufMax: number;
+}
+
+/** ESP-AT delays (defaults in esp.ts). */
+export interface EspTiming {
   /** ESP: boot noise (ROM log at 74880 baud) after power-on / reset. */
   espGarbageMs: number;
   /** ESP: `ready`. */
@@ -58,19 +79,32 @@ export interface ModemTiming {
   espConnectTimeoutMs: number;
   /** ESP: passive receive buffer per link (esp-at default 5744); beyond it TCP backpressure. */
   espRxBufMax: number;
-  /** How long a 'urc-storm' lasts. */
-  stormMs: number;
-  /** during an outage, how long a connect tries before it fails */
-  outageConnectFailMs: number;
-  /** Shortest PWRKEY LOW pulse that switches the module on (SIM800/SIM900 hardware design: 1 s). */
-  pwrkeyMs: number;
-  /** Shortest PWRKEY LOW pulse that switches a running module off (SIM800 HD V1.10: 1.5 s; SIM900 HD V1.05: 1 s). */
-  pwrkeyOffMs: number;
-  /** Shortest RESET (RST / CH_PD) LOW that resets the module; shorter does nothing. */
-  resetMs: number;
-  /** UART pump granularity: readable notifications at most this often while bytes flow. */
-  tickMs: number;
 }
+
+/** LTE modules (SIM7600, BG96) delays (defaults in sim7600.ts / bg96.ts). */
+export interface LteTiming {
+  /** `RDY` (commands accepted from here on) after power-on. */
+  lteRdyMs: number;
+  /** `+CPIN: READY` (BG96 also `+CFUN: 1`, `+QUSIM: 1`). */
+  lteCpinMs: number;
+  /** SIM7600 `SMS DONE` / `PB DONE`, BG96 `+QIND: SMS DONE` / `APP RDY`. */
+  lteDoneMs: number;
+  /** Network registration (+CEREG / +CGREG / +CREG 1) after power-on or CFUN=1: seconds on LTE-M. */
+  lteRegisterMs: number;
+  /** SIM7600 AT+NETOPEN / BG96 AT+QIACT until the PDP context is up. */
+  pdpActMs: number;
+  /** SIM7600 AT+NETCLOSE / BG96 AT+QIDEACT. */
+  pdpDeactMs: number;
+  /** TCP connect (and TLS handshake) timeout. */
+  lteConnectTimeoutMs: number;
+  /** from data handed over to the send acknowledgement (`+CIPSEND: n,len,len` / `SEND OK`). */
+  lteSendMs: number;
+  /** bytes buffered per link before TCP backpressure. */
+  lteRxBufMax: number;
+}
+
+/** Every delay an emulator uses by itself, in milliseconds; each vendor file holds its defaults. */
+export type ModemTiming = BaseTiming & SimTiming & EspTiming & LteTiming;
 
 export interface ModemOptions {
   kind: ModemKind;

@@ -3,7 +3,7 @@
 // and waits, always bounded, for what the modem says.
 import net from 'node:net';
 import type { TestContext } from 'node:test';
-import { createModem, type ModemEmulator, type ModemOptions, type ModemTiming } from '../../sim/modem/index.ts';
+import { createModem, kindInfo, type ModemEmulator, type ModemOptions, type ModemTiming } from '../../sim/modem/index.ts';
 
 /** Short boot and command delays so the suite stays fast. */
 export const FAST: Partial<ModemTiming> = {
@@ -126,7 +126,7 @@ export function device(t: TestContext, opts: ModemOptions): ModemDevice {
   // the emulator tests script the boot output exactly: Call Ready on time
   const modem = createModem({ timing: FAST, lateReady: 0, ...opts });
   t.after(() => modem.close());
-  return new ModemDevice(modem, opts.kind === 'esp-at' ? '\r\n' : '\r');
+  return new ModemDevice(modem, kindInfo(opts.kind).eol);
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

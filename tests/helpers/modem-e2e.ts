@@ -9,8 +9,10 @@ import { is, type Sim, type SimEvent } from './sim.ts';
 export { publishWindowed } from './sim.ts';
 import type { Peer, QoS } from './peer.ts';
 
-export type ModemKind = 'sim800' | 'sim900' | 'esp-at';
-export const MODEMS: readonly ModemKind[] = ['sim800', 'sim900', 'esp-at'];
+import { FIRMWARE_KINDS, type ModemKind } from '../../sim/modem/kinds.ts';
+export type { ModemKind } from '../../sim/modem/kinds.ts';
+/** Every kind the firmware drives, from the one kinds list. */
+export const MODEMS: readonly ModemKind[] = FIRMWARE_KINDS;
 
 /** The faults of sim/modem/types.ts FAULTS, without 'clear'. */
 export const FAULT_NAMES = ['drop', 'pdp-deact', 'reboot', 'garbage', 'urc-storm', 'hang', 'slow', 'send-fail', 'reset-mid-read', 'reset-after-read'] as const;

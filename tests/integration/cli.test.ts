@@ -42,6 +42,8 @@ test('an unknown flag or command is named, exit 2', () => {
     [['sim', '--modem', 'sim800', '--pwrkey', 'rts'], '--pwrkey needs --uart'],
     [['sim', '--modem', 'sim800', '--uart', 'tcp:nowhere'], 'want tcp:HOST:PORT'],
     [['modem', '--modem', 'sim800', '--pty', '--raw'], 'no --listen or --raw with it'],
+    [['modem', '--modem', 'sim7200'], '--modem sim800|sim900|esp-at|sim7600|sim7000|bg96 is required'],
+    [['sim', '--modem', 'quectel'], '--modem quectel: want none or one of'],
   ];
   for (const [args, text] of cases) {
     const r = run(args);

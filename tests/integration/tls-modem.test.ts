@@ -19,7 +19,14 @@ import { TLS_HANDSHAKE, linkOpenMs, sentCommands, startWatchedTls } from '../hel
 import { startInProcess } from '../helpers/tls-modem-host.ts';
 
 const certs = tlsCerts();
-const SECURE_MODEMS = ['sim800', 'esp-at'] as const;
+const SECURE_MODEMS = ['sim800', 'esp-at', 'sim7600', 'bg96'] as const;
+/** Per kind: the command that turns TLS on, the one that turns verification off, the send command. */
+const SECURE_CMDS: Record<(typeof SECURE_MODEMS)[number], { on: string; insecure: string; send: string }> = {
+  'sim800': { on: 'AT+CIPSSL=1', insecure: 'AT+SSLOPT=0,1', send: 'AT+CIPSEND' },
+  'esp-at': { on: 'AT+CIPSTART=0,"SSL"', insecure: 'AT+CIPSSLCCONF=0,0', send: 'AT+CIPSEND' },
+  'sim7600': { on: 'AT+CCHSTART', insecure: 'AT+CSSLCFG="authmode",0,0', send: 'AT+CCHSEND' },
+  'bg96': { on: 'AT+QSSLCFG="seclevel",1,1', insecure: 'AT+QSSLCFG="seclevel",1,0', send: 'AT+QSSLSEND' },
+};
 type SecureModem = (typeof SECURE_MODEMS)[number];
 type Path = 'mqtts' | 'wss' | 'mqtt' | 'ws';
 const N = 10;
@@ -83,8 +90,8 @@ for (const kind of SECURE_MODEMS) {
           '--will-topic', `${base}/will`, '--will-payload', 'offline', '--will-qos', '1']));
         await sim.waitFor(is.connected(false), BRING_UP_MS, 0, `CONNACK over ${path} through ${kind}`);
         record(kind, path, sim);
-        assert.equal(sentCommands(sim.stderr, kind === 'sim800' ? 'AT+CIPSSL=1' : 'AT+CIPSTART=0,"SSL"').length, 1, 'the secure command went out');
-        assert.equal(sentCommands(sim.stderr, 'AT+SSLOPT').length + sentCommands(sim.stderr, 'AT+CIPSSLCCONF=0,0').length, 0, 'verification stays on');
+        assert.equal(sentCommands(sim.stderr, SECURE_CMDS[kind].on).length, 1, 'the secure command went out');
+        assert.equal(sentCommands(sim.stderr, SECURE_CMDS[kind].insecure).length, 0, 'verification stays on');
 
         sim.sendAll([`sub ${base}/cfg 1`, `sub ${base}/down/# 2`]);
         await sim.waitForCount(is.subscribed(), 2, 10000);
@@ -158,7 +165,7 @@ for (const kind of SECURE_MODEMS) {
         assert.ok(srv.firstBytes.every((b) => b === TLS_HANDSHAKE), `only ClientHellos on the wire: ${JSON.stringify(srv.firstBytes)}`);
         assert.equal(srv.handshakes, 0, 'no handshake completed');
         assert.equal(srv.appBytes, 0, 'no application data reached the server');
-        assert.equal(sentCommands(sim.stderr, 'AT+CIPSEND').length, 0, 'nothing handed to the modem to send');
+        assert.equal(sentCommands(sim.stderr, SECURE_CMDS[kind].send).length, 0, 'nothing handed to the modem to send');
       });
     }
 
@@ -167,7 +174,7 @@ for (const kind of SECURE_MODEMS) {
       const broker = await s.broker('mosquitto', { mosquitto: { tls: { cert: 'wrongName' } } });
       const sim = s.sim(modemArgs(kind, urlFor('mqtts', broker.mosquitto!.tlsPort!), ['--ca', certs.ca.cert, '--insecure', '--trace']));
       await sim.waitFor(is.connected(), BRING_UP_MS, 0, 'CONNACK without verification');
-      assert.equal(sentCommands(sim.stderr, kind === 'sim800' ? 'AT+SSLOPT=0,1' : 'AT+CIPSSLCCONF=0,0').length, 1);
+      assert.equal(sentCommands(sim.stderr, SECURE_CMDS[kind].insecure).length, 1);
       assert.match(sim.stderr, new RegExp(`modem ${kind}: warning: .*will NOT be verified`));
       assert.equal(await sim.endAndExit(20000), 0, sim.describe());
     });
