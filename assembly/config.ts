@@ -9,6 +9,13 @@
 
 /** The small profile: 4 KiB of linear memory. */
 export const SMALL: bool = ASC_LOW_MEMORY_LIMIT > 0 && ASC_LOW_MEMORY_LIMIT <= 4096;
+/** The WebSocket client compiled in (1) or not (0). AssemblyScript has no
+ * -D: scripts/ascii-transform.mjs rewrites this line from ATMQTT_WS=0
+ * (npm run build:modem -- FAMILY --no-ws) and compiles ws/ws.small.ts for
+ * ws.ts, as the small profile does; default 1. */
+export const WS_SET: i32 = 1;
+/** A ws:// or wss:// broker can be used: never in the small profile. */
+export const HAS_WS: bool = !SMALL && WS_SET != 0;
 /** The modem families compiled in, one bit each (1 sim800/sim900/sim7000,
  * 2 esp-at, 4 sim7600, 8 bg96), as TinyGSM's TINY_GSM_MODEM_*: a device has
  * one modem. AssemblyScript has no -D: scripts/ascii-transform.mjs rewrites
@@ -48,8 +55,8 @@ export const ROUTER_BYTES: i32 = SMALL ? 80 : 256;
 export const API_BYTES: i32 = MAX_PACKET;
 
 /** WebSocket output queue: the upgrade request, then whole masked frames.
- * A write larger than this goes out as several frames. (The small profile
- * has no WebSocket: ws/ws.small.ts stands in for ws.ts.) */
+ * A write larger than this goes out as several frames. (Without HAS_WS,
+ * ws/ws.small.ts stands in for ws.ts.) */
 export const WS_TX_BYTES: i32 = SMALL ? 256 : 512;
 /** Largest WebSocket frame accepted from the server (payloads are streamed,
  * not buffered; this only bounds nonsense lengths). */

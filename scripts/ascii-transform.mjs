@@ -19,6 +19,8 @@
 // The modem set (no -D in AssemblyScript): ATMQTT_MODEMS=sim800,esp-at
 // rewrites config.ts's MODEM_SET line to those families' bits, and each
 // family left out is compiled from link/driver-absent.ts (no command texts).
+// ATMQTT_WS=0 leaves the WebSocket client out: config.ts's WS_SET line
+// becomes 0 and ws/ws.ts is compiled from ws.small.ts, as in the small profile.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { posix } from 'node:path';
 
@@ -42,6 +44,8 @@ const CONFIG = 'assembly/config.ts';
 const MODEM_SET_LINE = /^export const MODEM_SET: i32 = \d+;$/m;
 const ABSENT = 'assembly/link/driver-absent.ts';
 const LTE_LINES = 'assembly/link/lte-lines.ts';
+const WS_SET_LINE = /^export const WS_SET: i32 = \d+;$/m;
+const WS = 'assembly/ws/ws.ts';
 
 /** "sim800,esp-at" -> the families' names, checked; a bad name throws. */
 export function parseModems(list) {
@@ -154,6 +158,15 @@ export default class AsciiTransform {
       for (const [n, f] of Object.entries(MODEM_FAMILIES)) if (!names.includes(n)) swap.set(f.driver, absent);
       // no LTE family: their link names are unknown words, as in the small profile
       if (!names.includes('sim7600') && !names.includes('bg96')) swap.set(LTE_LINES, readFileSync(posix.join(this.baseDir ?? '.', LTE_LINES.replace(/\.ts$/, '.small.ts')), 'utf8'));
+    }
+    const ws = process.env.ATMQTT_WS;
+    if (ws !== undefined && ws !== '1') {
+      if (ws !== '0') throw new Error(`ATMQTT_WS: "${ws}": want 0 (no WebSocket) or 1`);
+      const config = user.find((s) => s.normalizedPath === CONFIG);
+      const cfg = swap.get(CONFIG) ?? config?.text;
+      if (cfg === undefined || !WS_SET_LINE.test(cfg)) throw new Error(`ATMQTT_WS: no WS_SET line in ${CONFIG}`);
+      swap.set(CONFIG, cfg.replace(WS_SET_LINE, 'export const WS_SET: i32 = 0;'));
+      if (!swap.has(WS)) swap.set(WS, readFileSync(posix.join(this.baseDir ?? '.', WS.replace(/\.ts$/, '.small.ts')), 'utf8'));
     }
     const text = (s) => swap.get(s.normalizedPath) ?? s.text;
     const using = user.filter((s) => s.normalizedPath !== HOME && (swap.has(s.normalizedPath) || text(s).includes('ascii("')));

@@ -112,8 +112,9 @@ function parseUrl(n: i32): i32 {
     port = 8883;
     opts.secure = true;
   } else if (equalsAscii(url, i, ascii("ws")) || equalsAscii(url, i, ascii("wss"))) {
-    // the small profile has no WebSocket layer: say so once, at start-up
-    if (C.SMALL) return bad(ascii("url: no ws in small"));
+    // no WebSocket layer (small profile, ATMQTT_WS=0): say so once, at
+    // start-up. The text is kept short: it is in the blob of every build.
+    if (!C.HAS_WS) return bad(ascii("url: no WebSocket"));
     opts.secure = i == 3;
     port = i == 3 ? 443 : 80;
     transportUseWebSocket(true);
