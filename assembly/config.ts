@@ -9,9 +9,29 @@
 
 /** The small profile: 4 KiB of linear memory. */
 export const SMALL: bool = ASC_LOW_MEMORY_LIMIT > 0 && ASC_LOW_MEMORY_LIMIT <= 4096;
-/** The LTE module drivers (SIM7600, BG96): not in the small profile, whose
+/** The WebSocket client compiled in (1) or not (0). AssemblyScript has no
+ * -D: scripts/ascii-transform.mjs rewrites this line from ATMQTT_WS=0
+ * (npm run build:modem -- FAMILY --no-ws) and compiles ws/ws.small.ts for
+ * ws.ts, as the small profile does; default 1. */
+export const WS_SET: i32 = 1;
+/** A ws:// or wss:// broker can be used: never in the small profile. */
+export const HAS_WS: bool = !SMALL && WS_SET != 0;
+/** The modem families compiled in, one bit each (1 sim800/sim900/sim7000,
+ * 2 esp-at, 4 sim7600, 8 bg96), as TinyGSM's TINY_GSM_MODEM_*: a device has
+ * one modem. AssemblyScript has no -D: scripts/ascii-transform.mjs rewrites
+ * this line from ATMQTT_MODEMS (npm run build:modem); default all. */
+export const MODEM_SET: i32 = 15;
+export const HAS_SIM800: bool = (MODEM_SET & 1) != 0;
+export const HAS_ESP: bool = (MODEM_SET & 2) != 0;
+/** The LTE module drivers (SIM7600, BG96): never in the small profile, whose
  * 4 KiB of static data their command strings would not fit. */
-export const LTE_MODEMS: bool = !SMALL;
+export const HAS_SIM7600: bool = !SMALL && (MODEM_SET & 4) != 0;
+export const HAS_BG96: bool = !SMALL && (MODEM_SET & 8) != 0;
+export const LTE_MODEMS: bool = HAS_SIM7600 || HAS_BG96;
+/** Every family the profile can hold: no family to refuse at start-up. */
+export const ALL_MODEMS: bool = MODEM_SET == 15;
+/** Exactly one family compiled in: its driver is called without a test. */
+export const ONE_MODEM: bool = <i32>HAS_SIM800 + <i32>HAS_ESP + <i32>HAS_SIM7600 + <i32>HAS_BG96 == 1;
 
 /** Largest MQTT packet sent or received, fixed header included. */
 export const MAX_PACKET: i32 = SMALL ? 256 : 1024;
@@ -35,8 +55,8 @@ export const ROUTER_BYTES: i32 = SMALL ? 80 : 256;
 export const API_BYTES: i32 = MAX_PACKET;
 
 /** WebSocket output queue: the upgrade request, then whole masked frames.
- * A write larger than this goes out as several frames. (The small profile
- * has no WebSocket: ws/ws.small.ts stands in for ws.ts.) */
+ * A write larger than this goes out as several frames. (Without HAS_WS,
+ * ws/ws.small.ts stands in for ws.ts.) */
 export const WS_TX_BYTES: i32 = SMALL ? 256 : 512;
 /** Largest WebSocket frame accepted from the server (payloads are streamed,
  * not buffered; this only bounds nonsense lengths). */

@@ -16,6 +16,11 @@
 // AT commands, URCs and protocol strings are never changed.
 // Also in the small profile, a file X.ts is compiled from X.small.ts when
 // that exists (a cut-down stand-in for a part the profile leaves out).
+// The modem set (no -D in AssemblyScript): ATMQTT_MODEMS=sim800,esp-at
+// rewrites config.ts's MODEM_SET line to those families' bits, and each
+// family left out is compiled from link/driver-absent.ts (no command texts).
+// ATMQTT_WS=0 leaves the WebSocket client out: config.ts's WS_SET line
+// becomes 0 and ws/ws.ts is compiled from ws.small.ts, as in the small profile.
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { posix } from 'node:path';
 
@@ -25,6 +30,34 @@ const LOG_FUNCS = ['logStart', 'logStr', 'say', 'bad'];
 const LOG_BEFORE = new RegExp(`\\b(?:${LOG_FUNCS.join('|')})\\(\\s*$`);
 const SMALL_LIMIT = 4096;
 const HOME = 'assembly/mem/ascii.ts';
+
+/** Modem families: their MODEM_SET bit (config.ts) and driver file. sim900
+ * and sim7000 speak the SIM800 driver. */
+export const MODEM_FAMILIES = {
+  sim800: { bit: 1, driver: 'assembly/link/sim800.ts' },
+  'esp-at': { bit: 2, driver: 'assembly/link/espat.ts' },
+  sim7600: { bit: 4, driver: 'assembly/link/sim7600.ts' },
+  bg96: { bit: 8, driver: 'assembly/link/bg96.ts' },
+};
+const FAMILY_ALIASES = { sim900: 'sim800', sim7000: 'sim800', esp: 'esp-at', espat: 'esp-at' };
+const CONFIG = 'assembly/config.ts';
+const MODEM_SET_LINE = /^export const MODEM_SET: i32 = \d+;$/m;
+const ABSENT = 'assembly/link/driver-absent.ts';
+const LTE_LINES = 'assembly/link/lte-lines.ts';
+const WS_SET_LINE = /^export const WS_SET: i32 = \d+;$/m;
+const WS = 'assembly/ws/ws.ts';
+
+/** "sim800,esp-at" -> the families' names, checked; a bad name throws. */
+export function parseModems(list) {
+  const names = [];
+  for (const raw of list.split(/[,\s]+/).filter(Boolean)) {
+    const n = FAMILY_ALIASES[raw.toLowerCase()] ?? raw.toLowerCase();
+    if (!(n in MODEM_FAMILIES)) throw new Error(`ATMQTT_MODEMS: unknown modem family "${raw}": want ${Object.keys(MODEM_FAMILIES).join(', ')}`);
+    if (!names.includes(n)) names.push(n);
+  }
+  if (names.length === 0) throw new Error('ATMQTT_MODEMS: no modem family named');
+  return names;
+}
 
 // ascii("...") calls, and the comments and string literals to step over.
 const TOKENS = /\bascii\("((?:[^"\\\n]|\\.)*)"\)|\/\/[^\n]*|\/\*[\s\S]*?\*\/|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`/g;
@@ -113,6 +146,27 @@ export default class AsciiTransform {
         const file = posix.join(this.baseDir ?? '.', alt);
         if (existsSync(file)) swap.set(s.normalizedPath, readFileSync(file, 'utf8'));
       }
+    }
+    const modems = process.env.ATMQTT_MODEMS;
+    if (modems !== undefined) {
+      const names = parseModems(modems);
+      const config = user.find((s) => s.normalizedPath === CONFIG);
+      if (!config || !MODEM_SET_LINE.test(config.text)) throw new Error(`ATMQTT_MODEMS: no MODEM_SET line in ${CONFIG}`);
+      const bits = names.reduce((b, n) => b | MODEM_FAMILIES[n].bit, 0);
+      swap.set(CONFIG, config.text.replace(MODEM_SET_LINE, `export const MODEM_SET: i32 = ${bits};`));
+      const absent = readFileSync(posix.join(this.baseDir ?? '.', ABSENT), 'utf8');
+      for (const [n, f] of Object.entries(MODEM_FAMILIES)) if (!names.includes(n)) swap.set(f.driver, absent);
+      // no LTE family: their link names are unknown words, as in the small profile
+      if (!names.includes('sim7600') && !names.includes('bg96')) swap.set(LTE_LINES, readFileSync(posix.join(this.baseDir ?? '.', LTE_LINES.replace(/\.ts$/, '.small.ts')), 'utf8'));
+    }
+    const ws = process.env.ATMQTT_WS;
+    if (ws !== undefined && ws !== '1') {
+      if (ws !== '0') throw new Error(`ATMQTT_WS: "${ws}": want 0 (no WebSocket) or 1`);
+      const config = user.find((s) => s.normalizedPath === CONFIG);
+      const cfg = swap.get(CONFIG) ?? config?.text;
+      if (cfg === undefined || !WS_SET_LINE.test(cfg)) throw new Error(`ATMQTT_WS: no WS_SET line in ${CONFIG}`);
+      swap.set(CONFIG, cfg.replace(WS_SET_LINE, 'export const WS_SET: i32 = 0;'));
+      if (!swap.has(WS)) swap.set(WS, readFileSync(posix.join(this.baseDir ?? '.', WS.replace(/\.ts$/, '.small.ts')), 'utf8'));
     }
     const text = (s) => swap.get(s.normalizedPath) ?? s.text;
     const using = user.filter((s) => s.normalizedPath !== HOME && (swap.has(s.normalizedPath) || text(s).includes('ascii("')));

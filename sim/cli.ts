@@ -1,7 +1,7 @@
 // `atmqtt sim`: runs the firmware in the Node host against a broker and
 // speaks a line protocol: commands on stdin, one JSON event a line on stdout.
 import readline from 'node:readline';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { NodeHost, errorName, type Config, type HostEvent, type Message } from '../board/node/host.ts';
 import { startBroker, type EmbeddedBroker } from './broker.ts';
 import { PROFILES, isProfileName, logExpander, type ProfileName } from './profile.ts';
@@ -22,6 +22,7 @@ const USAGE = `usage: atmqtt sim [--broker mqtt://host:port | mqtts://host:port 
   [--username U] [--password P] [--keepalive S] [--clean|--no-clean]
   [--will-topic T --will-payload P --will-qos N --will-retain]
   [--telemetry S] [--stay] [--runtime v8|wasm3] [--profile default|small] [--guard] [--trace] [--show-secrets]
+  [--wasm FILE]  (another module of the profile, e.g. npm run build:modem's build/atmqtt-sim800.wasm)
   [--board ${Object.keys(BOARDS).join('|')}]
   [--uart /dev/ttyUSB0|COM3|tcp:HOST:PORT [--pwrkey dtr|rts|none]]  (with --modem: a real module or
   \`atmqtt modem --raw\`/\`--pty\` instead of the built-in emulator)
@@ -65,6 +66,8 @@ interface Args {
   ca?: string;
   /** --board: the image runs inside the emulator of that board's CPU. */
   board?: string;
+  /** --wasm: this module instead of the profile's (a build:modem module) */
+  wasm?: string;
   /** --show-secrets: passwords in traces as they are (for debugging) */
   showSecrets: boolean;
   /** --uart: the UART on this serial device or tcp:HOST:PORT, no emulator */
@@ -137,6 +140,7 @@ function parseArgs(argv: string[]): Args {
       case '--ap-ssid': a.apSsid = value(i++); break;
       case '--ap-password': a.apPassword = value(i++); break;
       case '--board': a.board = value(i++); break;
+      case '--wasm': a.wasm = value(i++); break;
       case '--uart': a.uart = value(i++); break;
       case '--pwrkey': {
         const l = value(i++);
@@ -156,6 +160,10 @@ function parseArgs(argv: string[]): Args {
     // a board reaches the network through its modem UART only
     if (a.modem === 'none') a.modem = 'sim800';
     if (a.runtime !== 'v8' || a.guard || a.profile !== 'default') fail('--runtime, --guard and --profile do not apply to --board (the board fixes its engine and profile)');
+  }
+  if (a.wasm !== undefined) {
+    if (a.board !== undefined || a.guard) fail('--wasm: not with --board or --guard (a board builds its own image; the guard is the profile module\'s twin)');
+    if (!existsSync(a.wasm)) fail(`--wasm ${a.wasm}: no such file (npm run build:modem -- FAMILY writes one)`);
   }
   if (a.uart !== undefined) {
     if (a.board !== undefined) fail('--uart and --board: a board has its own UART');
@@ -370,7 +378,7 @@ async function main(argv: string[]): Promise<void> {
   const host = new NodeHost({
     runtime: args.runtime,
     // the RAM guard: every access past the profile's budget traps, as on a board
-    wasmPath: args.guard ? PROFILES[args.profile].guarded : PROFILES[args.profile].wasm,
+    wasmPath: args.wasm ?? (args.guard ? PROFILES[args.profile].guarded : PROFILES[args.profile].wasm),
     ...(args.guard ? { ramBudget: PROFILES[args.profile].budget } : {}),
     uart: link ?? modem,
     ca: args.ca,

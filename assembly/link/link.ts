@@ -9,7 +9,7 @@
 import { socketOpen, socketState, socketWrite, socketRead, socketClose, socketError } from "./socket";
 import { modemSelect, modemPoll, modemSleep, modemPendingOut, modemOpen, modemState, modemWrite, modemRead, modemClose, modemError, FAMILY_SIM, FAMILY_ESP, FAMILY_SIM7600, FAMILY_BG96 } from "./modem";
 import { E_UNSUPPORTED } from "../errors";
-import { LTE_MODEMS } from "../config";
+import { HAS_SIM800, HAS_ESP, HAS_SIM7600, HAS_BG96 } from "../config";
 export { LINK_DOWN, LINK_OPENING, LINK_UP } from "./linkstate";
 
 /** Which link carries the bytes (config `link`). */
@@ -24,11 +24,19 @@ export const KIND_BG96 = 6;
 /** The bytes go through an AT modem (else the host's sockets). */
 let modem: bool = false;
 
+/** The modem family of kind k when its driver is compiled in (config.ts's
+ * HAS_*: the LTE ones never in the small profile), else 0. */
+export function linkFamily(k: i32): i32 {
+  let family = 0;
+  if (HAS_SIM800 && (k == KIND_SIM800 || k == KIND_SIM900 || k == KIND_SIM7000)) family = FAMILY_SIM;
+  if (HAS_ESP && k == KIND_ESP_AT) family = FAMILY_ESP;
+  if (HAS_SIM7600 && k == KIND_SIM7600) family = FAMILY_SIM7600;
+  if (HAS_BG96 && k == KIND_BG96) family = FAMILY_BG96;
+  return family;
+}
+
 export function linkSelect(k: i32, baud: i32): i32 {
-  // the modem family of each kind (the LTE ones not in the small profile)
-  let family = k == KIND_SIM800 || k == KIND_SIM900 || k == KIND_SIM7000 ? FAMILY_SIM : k == KIND_ESP_AT ? FAMILY_ESP : 0;
-  if (LTE_MODEMS && k == KIND_SIM7600) family = FAMILY_SIM7600;
-  if (LTE_MODEMS && k == KIND_BG96) family = FAMILY_BG96;
+  const family = linkFamily(k);
   if (family == 0 && k != KIND_SOCKET) return E_UNSUPPORTED;
   modem = family != 0;
   if (modem) modemSelect(family, baud);

@@ -1,7 +1,9 @@
-// The small profile's stand-in for ws.ts (scripts/ascii-transform.mjs
-// compiles it instead): no WebSocket, whose upgrade, SHA-1 and frame
-// buffers (~0.9 KB) do not fit 4 KiB. A ws:// broker fails each connect
-// with link-open-failed, detail -20 (unsupported). Same exports as ws.ts.
+// The stand-in for ws.ts in the small profile and in a build with
+// ATMQTT_WS=0 (scripts/ascii-transform.mjs compiles it instead): no
+// WebSocket, whose upgrade, SHA-1 and frame buffers (~0.9 KB) do not fit
+// 4 KiB, and whose code (~4.4 KB) a device build may leave out. A ws://
+// broker is refused at start-up (app/config.ts, HAS_WS); were one opened,
+// it fails with -20 (unsupported). Same exports as ws.ts.
 import * as E from "../errors";
 import { LINK_DOWN } from "../link/link";
 

@@ -11,7 +11,7 @@ for (const url of ['ws://127.0.0.1:9/mqtt', 'wss://localhost:9/mqtt']) {
     const sim = s.sim(['--broker', url, '--profile', 'small']);
     assert.equal(await sim.exit(15000), 2, sim.describe());
     assert.equal(sim.count(is.error('bad-config')), 1, sim.describe());
-    assert.match(sim.stderr, /config: bad url: no ws in small/);
+    assert.match(sim.stderr, /config: bad url: no WebSocket/);
   });
 }
 
