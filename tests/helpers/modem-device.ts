@@ -59,7 +59,7 @@ export class ModemDevice {
   }
 
   /** Moves the cursor to the end of what was read. */
-  skip(): void {
+  consumed(): void {
     this.cursor = this.rx.length;
   }
 
@@ -98,7 +98,7 @@ export class ModemDevice {
 
   /** Sends an AT command and waits for its final result (OK / ERROR / FAIL by default). */
   async cmd(line: string, final: RegExp = /\r\n(OK|ERROR|FAIL)\r\n/, timeoutMs = 3000): Promise<string> {
-    this.skip();
+    this.consumed();
     this.send(line + this.eol);
     return this.expect(final, timeoutMs);
   }

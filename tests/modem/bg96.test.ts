@@ -28,7 +28,7 @@ async function open(d: ModemDevice, id: number, port: number): Promise<string> {
 
 async function send(d: ModemDevice, cmd: string, id: number, data: string): Promise<string> {
   assert.match(await d.cmd(`AT+${cmd}=${id},${data.length}`, /\r\n> /), /\r\n> $/);
-  d.skip();
+  d.consumed();
   d.send(data);
   // the echo may already be back: a "recv" URC can come before SEND OK
   const r = await d.expect(/SEND OK\r\n|SEND FAIL\r\n|ERROR\r\n/);
@@ -88,7 +88,7 @@ describe('BG96 emulator', () => {
     const d = device(t, { kind: 'bg96', timing: FAST_LTE, seed: 3 });
     await pdpUp(d);
     assert.match(await open(d, 0, srv.port), /\+QIOPEN: 0,0/);
-    d.skip();
+    d.consumed();
     d.modem.fault('pdp-deact');
     await d.expect('+QIURC: "pdpdeact",1\r\n');
     assert.equal(await d.cmd('AT+QISEND=0,4'), '\r\nERROR\r\n');
@@ -101,7 +101,7 @@ describe('BG96 emulator', () => {
     await d.seen('+QIURC: "closed",0\r\n', at);
     assert.equal(await d.cmd('AT+QICLOSE=0'), '\r\nOK\r\n');
     assert.match(await open(d, 1, srv.port), /\+QIOPEN: 1,0/);
-    d.skip();
+    d.consumed();
     d.modem.fault('drop');
     await d.expect('+QIURC: "closed",1\r\n');
     assert.match(await open(d, 4, srv.port), /\+QIOPEN: 4,0/);
@@ -118,7 +118,7 @@ describe('BG96 emulator', () => {
     d.modem.fault('clear');
     d.modem.fault('reset-after-read');
     const from = d.rx.length;
-    d.skip();
+    d.consumed();
     d.send('AT+QIRD=4,100\r');
     await d.seen('\r\nRDY\r\n', from, 3000);
     assert.match(d.text(), /\+QIRD: 5\r\nwhole/);

@@ -14,7 +14,7 @@ import {
 async function sendData(d: ModemDevice, id: number, data: Buffer | string): Promise<string> {
   const b = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
   assert.equal(await d.cmd(`AT+CIPSEND=${id},${b.length}`, /\r\n>/), '\r\nOK\r\n\r\n>');
-  d.skip();
+  d.consumed();
   const mark = d.cursor;
   d.send(b);
   const text = await d.expect(/\r\nSEND (OK|FAIL)\r\n/);
@@ -30,7 +30,7 @@ describe('ESP8266 boot and Wi-Fi', () => {
     const d = device(t, { kind: 'esp-at' });
     const boot = await d.expect('\r\nready\r\n');
     assert.ok(boot.length > 40, 'ROM boot log noise first');
-    d.skip();
+    d.consumed();
     d.send('AT\r');
     await sleep(50);
     assert.equal(d.text(), 'AT\r', 'echoed, but a lone CR does not end the line');
@@ -54,7 +54,7 @@ describe('ESP8266 boot and Wi-Fi', () => {
     await d.cmd('AT+CWMODE=1');
     assert.equal(await d.cmd('AT+CWJAP="home","wrong"'), '\r\n+CWJAP:2\r\n\r\nFAIL\r\n');
     assert.equal(await d.cmd('AT+CWJAP="other","secret"'), '\r\n+CWJAP:3\r\n\r\nFAIL\r\n');
-    d.skip();
+    d.consumed();
     d.send('AT+CWJAP="home","secret"\r\n');
     await sleep(10);
     d.send('AT\r\n');
@@ -79,7 +79,7 @@ describe('ESP8266 MQTT over a bridged TCP connection', () => {
     assert.equal(noIpd(await sendData(d, 0, c)), `\r\nRecv ${c.length} bytes\r\n\r\nSEND OK\r\n`);
     assert.match(await d.expect('+IPD,0,4\r\n'), /\r\n\+IPD,0,4\r\n$/);
     assert.equal(await d.cmd('AT+CIPRECVLEN?'), '\r\n+CIPRECVLEN:4,,,,\r\n\r\nOK\r\n');
-    d.skip();
+    d.consumed();
     d.send('AT+CIPRECVDATA=0,100\r\n');
     assert.equal(await d.expect('+CIPRECVDATA:4,'), '\r\n+CIPRECVDATA:4,');
     const connack = await d.readExact(4);
@@ -96,7 +96,7 @@ describe('ESP8266 MQTT over a bridged TCP connection', () => {
     await sleep(50);
     const got: Buffer[] = [];
     for (let i = 0; i < 10; i++) {
-      d.skip();
+      d.consumed();
       d.send('AT+CIPRECVDATA=0,700\r\n');
       const h = await d.expect(/\r\n(\+CIPRECVDATA:\d+,|ERROR\r\n)/);
       if (h.includes('ERROR')) break;
@@ -126,7 +126,7 @@ describe('ESP8266 MQTT over a bridged TCP connection', () => {
     await d.expect(/\+IPD,1,5:[\s\S]{5}/);
     const big = Buffer.alloc(6000, 0x61);
     const pub = mqttPublish('esp/big', big, 0);
-    d.skip();
+    d.consumed();
     const start = d.cursor;
     for (let o = 0; o < pub.length; o += 2048) {
       const sent = await sendData(d, 1, pub.subarray(o, o + 2048)); // at most 2048 bytes a CIPSEND
@@ -213,7 +213,7 @@ describe('ESP8266 faults', () => {
     const d = device(t, { kind: 'esp-at', seed: 3, timing: { ...FAST, stormMs } });
     await espBringUp(d, { passive });
     await d.cmd(`AT+CIPSTART=0,"TCP","127.0.0.1",${echo.port}`);
-    d.skip();
+    d.consumed();
     return { d, echo };
   }
 
@@ -222,7 +222,7 @@ describe('ESP8266 faults', () => {
     await sendData(d, 0, 'abcdefghijklmnopqrst');
     await d.expect('+IPD,0,20\r\n');
     d.modem.fault('reset-mid-read');
-    d.skip();
+    d.consumed();
     d.send('AT+CIPRECVDATA=0,100\r\n');
     assert.equal(await d.expect('+CIPRECVDATA:20,'), '\r\n+CIPRECVDATA:20,');
     assert.equal((await d.readExact(12)).toString('latin1'), 'abcdefghijkl');
@@ -236,7 +236,7 @@ describe('ESP8266 faults', () => {
     await sendData(d, 0, 'abcdefghijklmnopqrst');
     await d.expect('+IPD,0,20\r\n');
     d.modem.fault('reset-after-read');
-    d.skip();
+    d.consumed();
     d.send('AT+CIPRECVDATA=0,100\r\n');
     const all = await d.expect('\r\nready\r\n', 3000);
     assert.ok(all.startsWith('\r\n+CIPRECVDATA:20,abcdefghijklmnopqrst') && !all.includes('OK\r\n'), JSON.stringify(all));
@@ -250,7 +250,7 @@ describe('ESP8266 faults', () => {
     await d.cmd(`AT+CIPSTART=0,"TCP","127.0.0.1",${echo.port}`);
     d.modem.fault('reset-mid-read');
     await d.cmd('AT+CIPSEND=0,20', /\r\n>/);
-    d.skip();
+    d.consumed();
     d.send('abcdefghijklmnopqrst');
     await d.expect('+IPD,0,20:'); // the echo, pushed (here before SEND OK, which never comes)
     assert.equal((await d.readExact(12)).toString('latin1'), 'abcdefghijkl');
@@ -273,7 +273,7 @@ describe('ESP8266 faults', () => {
     await d.cmd(`AT+CIPSTART=0,"TCP","127.0.0.1",${echo.port}`);
     d.modem.fault('send-fail');
     assert.equal(await d.cmd('AT+CIPSEND=0,2', /\r\n>/), '\r\nOK\r\n\r\n>');
-    d.skip();
+    d.consumed();
     d.send('xy');
     assert.equal(await d.expect('0,CLOSED\r\n'), '\r\nRecv 2 bytes\r\n\r\nSEND FAIL\r\n\r\n0,CLOSED\r\n');
   });
@@ -340,7 +340,7 @@ describe('ESP8266 faults', () => {
     await d.cmd('AT+CWMODE=1');
     d.modem.fault('slow');
     const t0 = performance.now();
-    d.skip();
+    d.consumed();
     d.send('AT+CWJAP="atmqtt-wifi","atmqtt-pass"\r\n');
     await sleep(100);
     d.send('AT\r\n');

@@ -79,14 +79,14 @@ describe('SIM800 state gating', () => {
     assert.equal(await d.cmd('AT+CSTT="internet","",""'), '\r\nOK\r\n');
     assert.equal(await d.cmd('AT+CSTT="internet","",""'), '\r\nERROR\r\n', 'CSTT only in IP INITIAL');
     assert.equal(await d.cmd('AT+CIPMUX=1'), '\r\nERROR\r\n', 'CIPMUX only in IP INITIAL');
-    d.skip();
+    d.consumed();
     d.send('AT+CIPSTATUS\r');
     assert.equal(await d.expect(/STATE: [A-Z ]+\r\n/), '\r\nOK\r\n\r\nSTATE: IP START\r\n');
     assert.equal(await d.cmd('AT+CIPSHUT', /SHUT OK\r\n|ERROR\r\n/), '\r\nSHUT OK\r\n');
     assert.equal(await d.cmd('AT+CIPMUX=1'), '\r\nOK\r\n');
     assert.equal(await d.cmd('AT+CIPRXGET=1'), '\r\nOK\r\n');
     assert.equal(await d.cmd('AT+CSTT="internet"'), '\r\nOK\r\n');
-    d.skip();
+    d.consumed();
     d.send('AT+CIICR\r');
     await sleep(10);
     d.send('AT+CIPSTATUS\r'); // held until CIICR has its result
@@ -97,7 +97,7 @@ describe('SIM800 state gating', () => {
     assert.match(ip, /^\r\n10\.\d+\.\d+\.\d+\r\n$/);
     await sleep(50);
     assert.ok(!d.text().includes('OK'), 'no OK after the CIFSR address');
-    d.skip();
+    d.consumed();
     d.send('AT+CIPSTATUS\r');
     const st = await d.expect(/C: 5[^\r]*\r\n/);
     assert.equal(st, '\r\nOK\r\n\r\nSTATE: IP STATUS\r\n\r\n' + [0, 1, 2, 3, 4, 5].map((i) => `C: ${i},,"","","","INITIAL"\r\n`).join(''));
@@ -105,7 +105,7 @@ describe('SIM800 state gating', () => {
     await d.expect('\r\n0, CONNECT OK\r\n');
     assert.equal(await d.cmd('AT+CIPRXGET=0'), '\r\nERROR\r\n', 'receive mode is set before connecting');
     assert.equal(await d.cmd(`AT+CIPSTART=0,"TCP","127.0.0.1",${echo.port}`, /ALREADY CONNECT\r\n/), '\r\nERROR\r\n\r\n0, ALREADY CONNECT\r\n');
-    d.skip();
+    d.consumed();
     d.send('AT+CIPSTATUS\r');
     const st2 = await d.expect(/C: 5[^\r]*\r\n/);
     assert.match(st2, /STATE: IP PROCESSING\r\n\r\nC: 0,0,"TCP","127\.0\.0\.1","\d+","CONNECTED"\r\n/);
@@ -125,11 +125,11 @@ describe('SIM800 state gating', () => {
     assert.equal(await d.cmd(`AT+CIPSTART="TCP","127.0.0.1",${refused}`, /CONNECT FAIL\r\n/, 5000), '\r\nOK\r\n\r\nSTATE: IP STATUS\r\n\r\nCONNECT FAIL\r\n');
     assert.equal(await d.cmd(`AT+CIPSTART="TCP","127.0.0.1","${echo.port}"`, /CONNECT OK\r\n/), '\r\nOK\r\n\r\nCONNECT OK\r\n');
     assert.equal(await d.cmd(`AT+CIPSTART="TCP","127.0.0.1",${echo.port}`, /ALREADY CONNECT\r\n/), '\r\nERROR\r\n\r\nALREADY CONNECT\r\n');
-    d.skip();
+    d.consumed();
     d.send('AT+CIPSTATUS\r');
     assert.equal(await d.expect(/STATE: [A-Z ]+\r\n/), '\r\nOK\r\n\r\nSTATE: CONNECT OK\r\n');
     assert.equal(await d.cmd('AT+CIPSEND=5', /> $/), '\r\n> ');
-    d.skip();
+    d.consumed();
     let mark = d.cursor;
     d.send('hello');
     await d.seen('SEND OK\r\n', mark);
@@ -139,7 +139,7 @@ describe('SIM800 state gating', () => {
     assert.ok(out === '\r\nSEND OK\r\n\r\n+IPD,5:hello' || out === '\r\n+IPD,5:hello\r\nSEND OK\r\n', JSON.stringify(out));
     // variable length send, ended by Ctrl-Z
     assert.equal(await d.cmd('AT+CIPSEND', /> $/), '\r\n> ');
-    d.skip();
+    d.consumed();
     mark = d.cursor;
     d.send('abc\x1a');
     await d.seen('SEND OK\r\n', mark);
@@ -147,7 +147,7 @@ describe('SIM800 state gating', () => {
     out = d.text(mark);
     assert.ok(out === '\r\nSEND OK\r\n\r\n+IPD,3:abc' || out === '\r\n+IPD,3:abc\r\nSEND OK\r\n', JSON.stringify(out));
     assert.equal(await d.cmd('AT+CIPCLOSE', /CLOSE OK\r\n/), '\r\nCLOSE OK\r\n');
-    d.skip();
+    d.consumed();
     d.send('AT+CIPSTATUS\r');
     assert.equal(await d.expect(/STATE: [A-Z ]+\r\n/), '\r\nOK\r\n\r\nSTATE: IP CLOSE\r\n');
   });
@@ -159,7 +159,7 @@ describe('SIM800 state gating', () => {
     await sleep(50);
     assert.equal(await d.cmd('AT+CSTT="bad.apn"'), '\r\nOK\r\n');
     assert.equal(await d.cmd('AT+CIICR'), '\r\nERROR\r\n');
-    d.skip();
+    d.consumed();
     d.send('AT+CIPSTATUS\r');
     assert.equal(await d.expect(/STATE: [A-Z ]+\r\n/), '\r\nOK\r\n\r\nSTATE: PDP DEACT\r\n');
     await d.cmd('AT+CIPSHUT', /SHUT OK\r\n/);
@@ -180,7 +180,7 @@ describe('SIM800 MQTT over a bridged TCP connection', () => {
     let mark = 0;
     const send = async (bytes: Buffer): Promise<void> => {
       assert.equal(await d.cmd(`AT+CIPSEND=0,${bytes.length}`, /> $/), '\r\n> ', 'prompt without CRLF after it');
-      d.skip();
+      d.consumed();
       mark = d.cursor;
       d.send(bytes);
       await d.expect(/\r\n0, SEND OK\r\n/);
@@ -191,7 +191,7 @@ describe('SIM800 MQTT over a bridged TCP connection', () => {
     const recv = async (): Promise<Buffer> => {
       const parts: Buffer[] = [];
       for (;;) {
-        d.skip();
+        d.consumed();
         d.send('AT+CIPRXGET=2,0,1460\r');
         const h = await d.expect(/\+CIPRXGET: 2,0,(\d+),(\d+)\r\n/);
         const [, got, left] = /\+CIPRXGET: 2,0,(\d+),(\d+)/.exec(h)!;
@@ -212,7 +212,7 @@ describe('SIM800 MQTT over a bridged TCP connection', () => {
     const payload = Buffer.alloc(1200, 0x5a);
     await send(mqttPublish('modem/t', payload, 1, 2));
     await sleep(50);
-    d.skip();
+    d.consumed();
     d.send('AT+CIPRXGET=4,0\r');
     const pending = Number(/\+CIPRXGET: 4,0,(\d+)/.exec(await d.expect(/\+CIPRXGET: 4,0,\d+\r\n\r\nOK\r\n/))![1]);
     assert.ok(pending > 1200, `PUBACK + the echoed PUBLISH are waiting: ${pending}`);
@@ -231,7 +231,7 @@ describe('SIM800 MQTT over a bridged TCP connection', () => {
     await d.cmd(`AT+CIPSTART=1,"TCP","127.0.0.1",${server.port}`);
     await d.expect('1, CONNECT OK');
     await d.cmd('AT+CIPSEND=1,4', /> $/);
-    d.skip();
+    d.consumed();
     d.send('ping');
     assert.equal(await d.expect('DATA ACCEPT:1,4\r\n'), '\r\nDATA ACCEPT:1,4\r\n');
     const urcs = await d.expect('1, CLOSED\r\n');
@@ -248,7 +248,7 @@ describe('SIM800 MQTT over a bridged TCP connection', () => {
     await d.cmd(`AT+CIPSTART=2,"TCP","127.0.0.1",${echo.port}`);
     await d.expect('2, CONNECT OK');
     await d.cmd('AT+CIPSEND=2,6', /> $/);
-    d.skip();
+    d.consumed();
     const mark = d.cursor;
     d.send('abcdef');
     await d.seen('2, SEND OK\r\n', mark);
@@ -268,7 +268,7 @@ describe('UART pacing and the device RX FIFO', () => {
     d.send('x');
     await d.expect('+CIPRXGET: 1,0');
     await sleep(50);
-    d.skip();
+    d.consumed();
     const t0 = performance.now();
     d.send('AT+CIPRXGET=2,0,1460\r');
     await d.expect(/\+CIPRXGET: 2,0,1460,0\r\n/);
@@ -293,7 +293,7 @@ describe('UART pacing and the device RX FIFO', () => {
     const s = d.modem.stats();
     const total = 'AT+GMR\r'.length + '\r\nRevision:1418B04SIM800L24\r\n\r\nOK\r\n'.length;
     assert.equal(s.overruns, 0, 'fits in 64 bytes');
-    d.skip();
+    d.consumed();
     d.paused = true;
     d.send('AT+CIPSTATUS\rAT+CIPSTATUS\rAT+CIPSTATUS\r');
     await sleep(150);
@@ -313,12 +313,12 @@ describe('UART pacing and the device RX FIFO', () => {
     await d.cmd('ATE0');
     assert.equal(await d.cmd('AT+IPR=9600'), '\r\nOK\r\n');
     await sleep(20);
-    d.skip();
+    d.consumed();
     d.send('AT\r');
     await sleep(100);
     assert.ok(!d.text().includes('OK'), 'rates differ: no clean answer');
     d.modem.setBaud(9600);
-    d.skip();
+    d.consumed();
     const t0 = performance.now();
     assert.equal(await d.cmd('AT+CPIN?'), '\r\n+CPIN: READY\r\n\r\nOK\r\n');
     const ms = performance.now() - t0;
@@ -330,7 +330,7 @@ describe('UART pacing and the device RX FIFO', () => {
     const d = device(t, { kind: 'sim800', autobaud: true });
     await sleep(150);
     assert.equal(d.text(), '\x00IIII\xff\xff\xff\xff', 'only the power-on garbage');
-    d.skip();
+    d.consumed();
     d.send('xyz\r');
     await sleep(30);
     assert.equal(d.text(), '', 'not understood before sync');
@@ -345,7 +345,7 @@ describe('SIM800 faults', () => {
     await simBringUp(d);
     await d.cmd(`AT+CIPSTART=0,"TCP","127.0.0.1",${echo.port}`);
     await d.expect('0, CONNECT OK\r\n');
-    d.skip();
+    d.consumed();
     return { d, echo };
   }
 
@@ -372,7 +372,7 @@ describe('SIM800 faults', () => {
     const { d } = await connected(t);
     d.modem.fault('send-fail');
     await d.cmd('AT+CIPSEND=0,3', /> $/);
-    d.skip();
+    d.consumed();
     d.send('abc');
     assert.equal(await d.expect('0, CLOSED\r\n'), '\r\n0, SEND FAIL\r\n\r\n0, CLOSED\r\n');
   });
@@ -380,7 +380,7 @@ describe('SIM800 faults', () => {
   /** Sends data through the echo server; returns once its +CIPRXGET: 1 came (left unread). */
   async function echoed(d: Awaited<ReturnType<typeof connected>>['d'], data: string): Promise<void> {
     await d.cmd(`AT+CIPSEND=0,${data.length}`, /> $/);
-    d.skip();
+    d.consumed();
     d.send(data);
     await d.expect('+CIPRXGET: 1,0\r\n');
     await d.expect('SEND OK\r\n').catch(() => {}); // may have come before the URC
@@ -391,7 +391,7 @@ describe('SIM800 faults', () => {
     const data = 'abcdefghijklmnopqrst';
     await echoed(d, data);
     d.modem.fault('reset-mid-read');
-    d.skip();
+    d.consumed();
     d.send('AT+CIPRXGET=2,0,100\r');
     assert.equal(await d.expect('+CIPRXGET: 2,0,20,0\r\n'), '\r\n+CIPRXGET: 2,0,20,0\r\n');
     const rest = await d.expect('SMS Ready\r\n', 3000);
@@ -405,7 +405,7 @@ describe('SIM800 faults', () => {
     const { d } = await connected(t);
     await echoed(d, 'abcdefghijklmnopqrst');
     d.modem.fault('reset-after-read');
-    d.skip();
+    d.consumed();
     d.send('AT+CIPRXGET=2,0,100\r');
     const rest = await d.expect('SMS Ready\r\n', 3000);
     assert.ok(rest.startsWith('\r\n+CIPRXGET: 2,0,20,0\r\nabcdefghijklmnopqrst\x00IIII'), JSON.stringify(rest));
@@ -420,7 +420,7 @@ describe('SIM800 faults', () => {
     await d.expect('0, CONNECT OK\r\n');
     d.modem.fault('reset-mid-read');
     await d.cmd('AT+CIPSEND=0,20', /> $/);
-    d.skip();
+    d.consumed();
     d.send('abcdefghijklmnopqrst');
     await d.expect('+RECEIVE,0,20:\r\n');
     const rest = await d.expect('SMS Ready\r\n', 3000);
@@ -442,7 +442,7 @@ describe('SIM800 faults', () => {
     for (let i = 0; i < 2; i++) {
       const d = device(t, { kind: 'sim900', seed: 42 });
       await d.expect('SMS Ready\r\n');
-      d.skip();
+      d.consumed();
       d.modem.fault('garbage');
       await sleep(30);
       runs.push(d.text());

@@ -29,7 +29,7 @@ async function open(d: ModemDevice, id: number, port: number): Promise<string> {
 async function send(d: ModemDevice, id: number, data: string): Promise<string> {
   // during a storm URCs may follow the prompt: match it, not the end
   assert.match(await d.cmd(`AT+CIPSEND=${id},${data.length}`, /\r\n>/), /\r\n>$/);
-  d.skip();
+  d.consumed();
   d.send(data);
   const r = await d.expect(/\+CIPSEND: \d+,\d+,-?\d+\r\n/);
   assert.match(r, /\r\nOK\r\n/, 'OK before the acknowledgement');
@@ -78,7 +78,7 @@ describe('SIM7600 emulator', () => {
     assert.equal(await d.cmd('AT+CIPCLOSE?'), '\r\n+CIPCLOSE: 0,0,0,1,0,0,0,0,0,0\r\n\r\nOK\r\n');
     // the peer writes, then closes
     srv.sockets[0]!.end('bye');
-    d.skip();
+    d.consumed();
     await d.expect('+IPCLOSE: 3,1\r\n', 3000);
     assert.equal(await read(d, 3, 100), 'bye', 'data received before the close is still readable');
     assert.equal(await open(d, 3, srv.port), '\r\nOK\r\n\r\n+CIPOPEN: 3,0\r\n', 'the link id is free again');
@@ -91,7 +91,7 @@ describe('SIM7600 emulator', () => {
     const d = device(t, { kind: 'sim7600', timing: FAST_LTE, poweredOn: true });
     await netUp(d);
     assert.match(await open(d, 0, srv.port), /\+CIPOPEN: 0,0/);
-    d.skip();
+    d.consumed();
     d.modem.fault('pdp-deact');
     await d.expect('+CIPEVENT: NETWORK CLOSED UNEXPECTEDLY\r\n');
     assert.equal(await d.cmd('AT+CIPSEND=0,4'), '\r\nERROR\r\n', 'the link is gone');
@@ -102,7 +102,7 @@ describe('SIM7600 emulator', () => {
     assert.equal(await send(d, 0, 'lost'), '+CIPSEND: 0,4,-1\r\n');
     await d.seen('+IPCLOSE: 0,1\r\n', at);
     assert.match(await open(d, 1, srv.port), /\+CIPOPEN: 1,0/);
-    d.skip();
+    d.consumed();
     d.modem.fault('drop');
     await d.expect('+IPCLOSE: 1,1\r\n');
     assert.match(await open(d, 2, srv.port), /\+CIPOPEN: 2,0/);
@@ -111,7 +111,7 @@ describe('SIM7600 emulator', () => {
     await d.seen('+CIPRXGET: 1,2\r\n', at2);
     d.modem.fault('reset-mid-read');
     const from = d.rx.length;
-    d.skip();
+    d.consumed();
     d.send('AT+CIPRXGET=2,2,100\r');
     await d.seen('\r\nRDY\r\n', from, 3000);
     const out = d.text();
@@ -155,7 +155,7 @@ describe('SIM7600 emulator', () => {
     assert.equal(await d.cmd('AT+CCHSSLCFG=0,0'), '\r\nOK\r\n');
     assert.equal(await d.cmd(`AT+CCHOPEN=0,"127.0.0.1",${srv.port},2`, /\+CCHOPEN: \d+,\d+\r\n/, 5000), '\r\nOK\r\n\r\n+CCHOPEN: 0,0\r\n');
     assert.equal(await d.cmd('AT+CCHSEND=0,8', />$/), '\r\n>');
-    d.skip();
+    d.consumed();
     const at = d.rx.length;
     d.send('over tls');
     assert.match(await d.expect(/\+CCHSEND: 0,\d+\r\n/), /\r\nOK\r\n\r\n\+CCHSEND: 0,0\r\n$/);

@@ -23,7 +23,7 @@ function tlsDevice(t: TestContext, kind: ModemKind, opts: Partial<ModemOptions> 
 /** SIM800: CIPSEND + data on link id; the quick-send acknowledgement. */
 async function simSend(d: ModemDevice, id: number, data: string): Promise<void> {
   assert.equal(await d.cmd(`AT+CIPSEND=${id},${data.length}`, /> $/), '\r\n> ');
-  d.skip();
+  d.consumed();
   d.send(data);
   await d.expect(/DATA ACCEPT:\d+,\d+\r\n|SEND OK\r\n/);
 }
@@ -118,7 +118,7 @@ describe('SIM800 TLS (AT+CIPSSL)', () => {
     await d.cmd('AT+CFUN=1,1');
     // the whole line: at 115200 its CR LF may still be on the wire when 'SMS Ready' is
     await d.seen('SMS Ready\r\n', mark, 3000);
-    d.skip();
+    d.consumed();
     assert.equal(await d.cmd('AT+CIPSSL?'), 'AT+CIPSSL?\r\r\n+CIPSSL: 0\r\n\r\nOK\r\n', 'echo and CIPSSL back to power-on values');
   });
 
@@ -170,7 +170,7 @@ describe('ESP-AT TLS ("SSL" links)', () => {
     assert.match(await d.cmd('AT+CIPSTATUS'), /\+CIPSTATUS:0,"SSL","127\.0\.0\.1",\d+,\d+,0/);
     assert.equal(await d.cmd('AT+CIPSSLSIZE=2048'), '\r\nERROR\r\n', 'not while an SSL link is open');
     assert.equal(await d.cmd('AT+CIPSEND=0,5', /\r\n>/), '\r\nOK\r\n\r\n>');
-    d.skip();
+    d.consumed();
     d.send('hello');
     await d.expect('SEND OK\r\n');
     await d.seen('+IPD,0,5', 0);
