@@ -50,6 +50,7 @@ async function rv32(): Promise<{ row: ChipRow; lines: string[] }> {
     await board.waitFor(/^R rv32-qemu wasm3$/, 20_000);
     board.send(`cfg 0 ${broker.url}`);
     board.send('cfg 10 sim800');
+    board.send('cfg 14 internet'); // the APN: a GPRS modem without one is a configuration error
     board.send('start');
     await board.waitFor(/^E 1 0 0 -$/, 90_000);
     await new Promise((r) => setTimeout(r, 1500)); // past the first steps' lazy compilation

@@ -182,6 +182,9 @@ function loadLink(): i32 {
   modemCfg.wifiPass = wifiPass;
   modemCfg.wifiPassLen = max(wp, 0);
   if (kind == KIND_ESP_AT && modemCfg.ssidLen < 1) return bad(ascii("ssid"));
+  // GPRS attaches only with the operator's APN (AT+CSTT); on LTE the
+  // network gives a default bearer, so an empty APN is allowed there
+  if ((kind == KIND_SIM800 || kind == KIND_SIM900) && an < 1) return bad(ascii("apn: missing"));
   // what the module cannot take inside a quoted argument: a control byte
   // anywhere, a '"' on SIMCom (no escape there; ESP-AT's are escaped)
   const q: i32 = kind == KIND_ESP_AT ? 0x100 : 0x22;

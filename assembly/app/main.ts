@@ -22,12 +22,8 @@ function toHost(t: usize, tl: i32, p: usize, pl: i32, flags: i32): void {
 export function setup(): i32 {
   setHostSink(toHost);
   const r = loadConfig();
-  if (r != E.OK) {
-    logStart(ascii("setup: bad config "));
-    logInt(r);
-    logEnd(LOG_ERROR);
-    return r;
-  }
+  // loadConfig has logged the one `config:` line naming what is wrong
+  if (r != E.OK) return r;
   ready = true;
   setScratch(apiBuf);
   logStart(ascii("setup: ready, packet "));

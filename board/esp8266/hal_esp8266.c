@@ -75,7 +75,7 @@ extern uint16_t system_adc_read(void) __attribute__((weak));          /* TOUT (A
 #define ATMQTT_CFG_LINK "sim800"
 #endif
 #ifndef ATMQTT_CFG_APN
-#define ATMQTT_CFG_APN ""
+#define ATMQTT_CFG_APN "internet" /* the operator's APN: a SIM800/SIM900 with none is a configuration error */
 #endif
 #ifndef ATMQTT_CFG_BAUD
 #define ATMQTT_CFG_BAUD "115200"

@@ -28,15 +28,15 @@ export interface ModemKindInfo {
 export const MODEM_KINDS = [
   {
     name: 'sim800', family: 'simcom-2g', description: 'SIMCom SIM800 GSM/GPRS, TCP/IP stack with SSL',
-    apn: 'internet', firmware: true, pwrkey: true, eol: '\r', doc: '/work/shared/reference/at-modems.md',
+    apn: 'internet', firmware: true, pwrkey: true, eol: '\r', doc: 'docs/modems.md',
   },
   {
     name: 'sim900', family: 'simcom-2g', description: 'SIMCom SIM900 GSM/GPRS, TCP/IP stack without SSL',
-    apn: 'internet', firmware: true, pwrkey: true, eol: '\r', doc: '/work/shared/reference/at-modems.md',
+    apn: 'internet', firmware: true, pwrkey: true, eol: '\r', doc: 'docs/modems.md',
   },
   {
     name: 'esp-at', family: 'esp-at', description: 'ESP8266/ESP32 with Espressif AT firmware (Wi-Fi)',
-    ssid: 'atmqtt-wifi', wifiPassword: 'atmqtt-pass', firmware: true, pwrkey: false, eol: '\r\n', doc: '/work/shared/reference/at-modems.md',
+    ssid: 'atmqtt-wifi', wifiPassword: 'atmqtt-pass', firmware: true, pwrkey: false, eol: '\r\n', doc: 'docs/modems.md',
   },
   {
     name: 'sim7600', family: 'simcom-lte', description: 'SIMCom SIM7600 LTE Cat-1: NETOPEN/CIPOPEN, CIPRXGET, SSL via CCH',

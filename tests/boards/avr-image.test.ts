@@ -49,6 +49,7 @@ describe('atmega1284p: wasm2c image in simavr', { timeout: 240_000 }, () => {
     await run.waitLine(/^R atmega1284p wasm2c$/, 15_000);
     run.send(`cfg 0 ${broker.url}`);
     run.send('cfg 10 sim800');
+    run.send('cfg 14 internet'); // the APN: a GPRS modem without one is a configuration error
     run.send('cfg 1 avr-image-test');
     run.send('start');
     const up = await run.waitLine(/^E 1 0 0 -$/, 60_000);

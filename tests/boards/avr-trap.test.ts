@@ -29,6 +29,7 @@ describe('atmega1284p: a store past the linear memory traps and restarts the mod
     await run.waitLine(/^R atmega1284p wasm2c$/, 15_000);
     run.send(`cfg 0 ${broker.url}`);
     run.send('cfg 10 sim800');
+    run.send('cfg 14 internet'); // the APN: a GPRS modem without one is a configuration error
     run.send('start');
     const first = await run.waitLine(/^E 1 0 0 -$/, 60_000);
     const trap = await run.waitLine(/^T /, 90_000, first.index);

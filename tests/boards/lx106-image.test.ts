@@ -51,6 +51,7 @@ describe('lx106-qemu: wasm2c image in QEMU', { timeout: 240_000 }, () => {
     await run.waitLine(/^R lx106-qemu wasm2c$/, 15_000);
     run.send(`cfg 0 ${broker.url}`);
     run.send('cfg 10 sim800');
+    run.send('cfg 14 internet'); // the APN: a GPRS modem without one is a configuration error
     run.send('cfg 1 lx106-image-test');
     run.send('start');
     const up = await run.waitLine(/^E 1 0 0 -$/, 60_000);

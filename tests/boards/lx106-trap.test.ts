@@ -31,6 +31,7 @@ describe('lx106-qemu: a store past the linear memory traps and restarts the modu
     await run.waitLine(/^R lx106-qemu wasm2c$/, 15_000);
     run.send(`cfg 0 ${broker.url}`);
     run.send('cfg 10 sim800');
+    run.send('cfg 14 internet'); // the APN: a GPRS modem without one is a configuration error
     run.send('start');
     const trap = await run.waitLine(/^T /, 90_000);
     const first = run.lines.findIndex((l) => l.text === 'E 1 0 0 -');

@@ -61,6 +61,7 @@ async function boot(elf: string, broker: EmbeddedBroker): Promise<{ board: Rv32B
   await board.waitFor(/^R rv32-qemu wasm3$/, 10000);
   board.send(`cfg 0 ${broker.url}`);
   board.send('cfg 10 sim800');
+  board.send('cfg 14 internet'); // the APN: a GPRS modem without one is a configuration error
   board.send('start');
   return { board, modem };
 }

@@ -15,6 +15,7 @@ const FIRMWARE_CASES: { name: string; args: string[]; says: RegExp; secret?: str
   { name: 'a password longer than its buffer', args: ['--broker', 'mqtt://127.0.0.1:9', '--username', 'u', '--password', 'SECRET' + long(200)], says: /config: bad user\/password/, secret: 'SECRET' },
   { name: 'a will topic longer than its buffer', args: ['--broker', 'mqtt://127.0.0.1:9', '--will-topic', long(200)], says: /config: bad will/ },
   { name: 'an APN longer than its buffer', args: ['--broker', 'mqtt://127.0.0.1:9', '--modem', 'sim800', '--apn', long(200)], says: /config: bad apn\/wifi/ },
+  { name: 'no APN for a GPRS modem (SIM800)', args: ['--broker', 'mqtt://127.0.0.1:9', '--modem', 'sim800', '--apn', ''], says: /config: bad apn: missing/ },
   { name: 'an APN the module cannot quote', args: ['--broker', 'mqtt://127.0.0.1:9', '--modem', 'sim800', '--apn', 'in"ternet'], says: /config: bad apn: " or control byte/ },
 ];
 
@@ -27,6 +28,7 @@ for (const c of FIRMWARE_CASES) {
     assert.equal(sim.count(is.error()), 1, `no other error\n${sim.describe()}`);
     assert.match(sim.stderr, c.says);
     assert.equal((sim.stderr.match(/config: /g) ?? []).length, 1, `one config line\n${sim.stderr}`);
+    assert.equal(sim.stderr.trim().split('\n').length, 1, `nothing else logged\n${sim.stderr}`);
     if (c.secret) assert.ok(!sim.stderr.includes(c.secret), 'the secret is not logged');
   });
 }
