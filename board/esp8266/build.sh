@@ -12,7 +12,7 @@
 # wasm3's C sources are never in this repository: fetched from PyPI's
 # pywasm3 0.5.0 sdist into build/wasm3-src on the first build.
 # env: CC (xtensa-lx106-elf-gcc), HEAP (d_m3FixedHeap, 40960),
-#      WASM (build/atmqtt.wasm), EMBED (0), IMAGE_MAX (28672),
+#      WASM (build/atmqtt.wasm), EMBED (0), IMAGE_MAX (32768),
 #      IMAGE_ADDR (0x300000; flash it with npm run flash -- --offset to match)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -27,7 +27,7 @@ wasm="${WASM:-build/atmqtt.wasm}"
 [ -f "$wasm" ] || { echo "esp8266/build.sh: $wasm missing: run npm run build:fw first" >&2; exit 1; }
 heap="${HEAP:-40960}"
 embed="${EMBED:-0}"
-image_max="${IMAGE_MAX:-28672}"
+image_max="${IMAGE_MAX:-32768}"
 image_addr="${IMAGE_ADDR:-0x300000}"
 if [ "$embed" = 1 ]; then out=build/esp8266-embed; mode="embedded image (.irom0.text)"
 else out=build/esp8266; mode="image read from flash $image_addr into a ${image_max}-byte RAM buffer"; fi
