@@ -9,10 +9,13 @@ import { is, type Sim, type SimEvent } from './sim.ts';
 export { publishWindowed } from './sim.ts';
 import type { Peer, QoS } from './peer.ts';
 
-import { FIRMWARE_KINDS, type ModemKind } from '../../sim/modem/kinds.ts';
+import { FIRMWARE_KINDS, profileKinds, type ModemKind } from '../../sim/modem/kinds.ts';
+import { PROFILE } from './profile.ts';
 export type { ModemKind } from '../../sim/modem/kinds.ts';
-/** Every kind the firmware drives, from the one kinds list. */
-export const MODEMS: readonly ModemKind[] = FIRMWARE_KINDS;
+/** Every kind the profile's firmware drives, from the one kinds list. */
+export const MODEMS: readonly ModemKind[] = profileKinds(PROFILE.name);
+/** Kinds with an emulator and a driver that the profile's firmware leaves out. */
+export const MODEMS_LEFT_OUT: readonly ModemKind[] = FIRMWARE_KINDS.filter((k) => !MODEMS.includes(k));
 
 /** The faults of sim/modem/types.ts FAULTS, without 'clear'. */
 export const FAULT_NAMES = ['drop', 'pdp-deact', 'reboot', 'garbage', 'urc-storm', 'hang', 'slow', 'send-fail', 'reset-mid-read', 'reset-after-read'] as const;

@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Scope, sleep, uniqueId } from '../helpers/scope.ts';
 import { is, type Sim } from '../helpers/sim.ts';
-import { BRING_UP_MS, MODEMS, modemArgs, payloadList, publishWindowed, type ModemKind } from '../helpers/modem-e2e.ts';
+import { BRING_UP_MS, MODEMS, MODEMS_LEFT_OUT, modemArgs, payloadList, publishWindowed, type ModemKind } from '../helpers/modem-e2e.ts';
 
 const N = 20;
 const QOSS = [0, 1, 2] as const;
@@ -24,6 +24,18 @@ async function device(s: Scope, kind: ModemKind, url: string, extra: string[] = 
 function assertHealthy(sim: Sim): void {
   assert.equal(sim.count(is.error()), 0, `no error\n${sim.describe()}`);
   assert.equal(sim.count(is.disconnected()), 0, `no disconnect\n${sim.describe()}`);
+}
+
+// A profile without a family's driver (the small one has no LTE driver)
+// refuses it at start-up in one line; it never tries the modem.
+for (const kind of MODEMS_LEFT_OUT) {
+  test(`${kind} is not in this profile: one config line, bad-config, exit 2`, { timeout: 20000 }, async (t) => {
+    const s = new Scope(t);
+    const sim = s.sim(modemArgs(kind, 'mqtt://127.0.0.1:9'));
+    assert.equal(await sim.exit(15000), 2, sim.describe());
+    assert.equal(sim.count(is.error('bad-config')), 1, sim.describe());
+    assert.match(sim.stderr, /config: bad link/);
+  });
 }
 
 for (const kind of MODEMS) {
