@@ -29,8 +29,9 @@ esac
 [ -f "$wasm" ] || { echo "rv32 build: $wasm missing: run npm run build:fw (build:small)" >&2; exit 1; }
 wasm="${WASM:-$wasm}"
 limit="${MEMORY_LIMIT:-$limit}"
-# a session needs 130,636 B (default module; small: 105,548): 16 KiB over that
-heap="${HEAP:-147456}"
+# a session needed 130,636 B with the 26.5 KB module (small: 105,548); the
+# 30.6 KB module with every modem driver ran out of code pages in 144 KiB
+heap="${HEAP:-163840}"
 ram_cap="${RAM_CAP:-204800}"
 stack="${STACK:-12288}"   # high-water 4,804 B in a session
 wasm_stack="${WASM_STACK:-4096}"
