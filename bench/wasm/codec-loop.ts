@@ -40,7 +40,7 @@ export function publishLoop(len: i32, q: i32, n: i32): i32 {
     if (k < 0) return k;
     const r = parse(k);
     if (r < 0) return r;
-    sum = (sum + D.payloadLen + D.packetId) & 0x3FFFFFFF; // stays positive: errors are negative
+    sum = (sum + D.pk.payloadLen + D.pk.packetId) & 0x3FFFFFFF; // stays positive: errors are negative
   }
   return sum;
 }
@@ -52,7 +52,7 @@ export function subscribeLoop(n: i32): i32 {
     if (k < 0) return k;
     const r = parse(k);
     if (r < 0) return r;
-    sum = (sum + D.count) & 0x3FFFFFFF; // stays positive: errors are negative
+    sum = (sum + D.pk.count) & 0x3FFFFFFF; // stays positive: errors are negative
   }
   return sum;
 }
@@ -64,7 +64,7 @@ export function pingLoop(n: i32): i32 {
     if (k < 0) return k;
     const r = parse(k);
     if (r < 0) return r;
-    sum = (sum + D.pkType) & 0x3FFFFFFF; // stays positive: errors are negative
+    sum = (sum + <i32>D.pk.type) & 0x3FFFFFFF; // stays positive: errors are negative
   }
   return sum;
 }
