@@ -7,7 +7,7 @@
 // cleanly (or, for what MQTT lets a client tolerate, stay correct), reconnect
 // after a backoff, and the second connection, which behaves, must receive
 // both messages again and acknowledge them: nothing lost. Every case over
-// host sockets; a subset over the emulated SIM800 and ESP-AT modems.
+// host sockets; a subset over the emulated SIM800, ESP-AT, SIM7600 and BG96 modems.
 import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { Scope, sleep, uniqueId } from '../helpers/scope.ts';
@@ -222,7 +222,7 @@ describe('hostile broker over host sockets: each fault named, a clean drop, a re
   }
 });
 
-for (const m of ['sim800', 'esp-at'] as const) {
+for (const m of ['sim800', 'esp-at', 'sim7600', 'bg96'] as const) {
   describe(`hostile broker over the ${m} emulator`, { concurrency: 2 }, () => {
     for (const c of CASES.filter((x) => MODEM_CASES.includes(x.name))) {
       test(c.name, (t) => runCase(t, m, c));
