@@ -146,6 +146,9 @@ export default class AsciiTransform {
         const file = posix.join(this.baseDir ?? '.', alt);
         if (existsSync(file)) swap.set(s.normalizedPath, readFileSync(file, 'utf8'));
       }
+      // no LTE driver fits 4 KiB: the same stand-in as a family left out of the modem set
+      const absent = readFileSync(posix.join(this.baseDir ?? '.', ABSENT), 'utf8');
+      for (const n of ['sim7600', 'bg96']) swap.set(MODEM_FAMILIES[n].driver, absent);
     }
     const modems = process.env.ATMQTT_MODEMS;
     if (modems !== undefined) {

@@ -1,4 +1,4 @@
-// A modem family left out of the build (ATMQTT_MODEMS, config.ts's HAS_*):
+// A modem family left out of the build (ATMQTT_MODEMS, config.ts's HAS_*; the small profile's LTE drivers):
 // scripts/ascii-transform.mjs compiles this instead of its driver. The same
 // exports (driver.ts), never reached (family.ts tests HAS_* first, link.ts
 // refuses the family), without the driver's command texts.
