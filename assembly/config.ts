@@ -106,6 +106,8 @@ export const LINK_OPEN_TIMEOUT_MS: u32 = 30000;
 export const CONNACK_TIMEOUT_MS: u32 = 10000;
 /** First reconnect delay; doubles on each failure up to the maximum. */
 export const BACKOFF_MIN_MS: u32 = 1000;
+/** The largest base delay; a random jitter of up to a quarter comes on
+ * top (so up to 75 s), that a fleet does not reconnect in step. */
 export const BACKOFF_MAX_MS: u32 = 60000;
 /** The ceiling after the broker refused the credentials (CONNACK 4 or 5):
  * they will not mend themselves, so at most about 20 attempts an hour. */
