@@ -336,7 +336,7 @@ function onPacket(now: u32): void {
     if (type != T.CONNACK) abort(E.E_UNEXPECTED, type);
     else if (pk.returnCode != 0) {
       // bad user name or password, not authorized: retried, but seldom
-      if (pk.returnCode == 4 || pk.returnCode == 5) backoffMax = C.BACKOFF_REFUSED_MAX_MS;
+      if (pk.returnCode == T.RC_BAD_CREDENTIALS || pk.returnCode == T.RC_NOT_AUTHORIZED) backoffMax = C.BACKOFF_REFUSED_MAX_MS;
       abort(E.E_REFUSED, pk.returnCode);
     }
     else connack(pk.sessionPresent);

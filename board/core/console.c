@@ -2,6 +2,7 @@
 #include "console.h"
 #include "hal.h"
 #include "io_table.h"
+#include "atmqtt_abi.h" /* counter names, generated */
 
 #include <string.h>
 
@@ -230,7 +231,6 @@ static void stat(const char *key, int32_t v)
 
 static void cmd_stats(void)
 {
-    static const char *const names[] = { "published", "received", "bytes_out", "bytes_in", "reconnects", "errors", "dropped" };
     int32_t i;
     int run = core->running;
     outc('S');
@@ -240,7 +240,7 @@ static void cmd_stats(void)
     stat("traps", (int32_t)keep.traps);
     stat("running", run);
     if (run)
-        for (i = 0; i < 7; i++) stat(names[i], atmqtt_counter(core, i));
+        for (i = 0; i < ATMQTT_COUNTERS; i++) stat(atmqtt_counter_name(i), atmqtt_counter(core, i));
     if (console_stats_hook) {
         char b[CONSOLE_STATS_BYTES];
         out(b, console_stats_hook(b, (int)sizeof b));

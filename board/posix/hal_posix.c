@@ -273,9 +273,6 @@ int32_t hal_config_read(int32_t key, uint8_t *p, int32_t max)
 
 /* ---- JSON output ---- */
 
-static const char *const CONNACK_NAMES[] = { NULL, "unacceptable-protocol-version", "identifier-rejected",
-    "server-unavailable", "bad-username-or-password", "not-authorized" };
-
 const char *hal_posix_error_name(int32_t code, char *buf, int n)
 {
     const char *name = atmqtt_error_name(code);
@@ -359,33 +356,33 @@ void hal_event(int32_t kind, int32_t a, int32_t b, const uint8_t *p, int32_t len
     char num[64], nb[24];
     int pos = 0;
     switch (kind) {
-    case 1:
+    case ATMQTT_EVENT_CONNECTED:
         pos = put(pos, a == 1 ? "{\"event\":\"connected\",\"sessionPresent\":true}" : "{\"event\":\"connected\",\"sessionPresent\":false}");
         break;
-    case 2:
+    case ATMQTT_EVENT_DISCONNECTED:
         pos = put(pos, "{\"event\":\"disconnected\",\"reason\":\"");
         pos = put(pos, a == 0 ? "requested" : hal_posix_error_name(a, nb, sizeof nb));
         pos = put(pos, "\"}");
         break;
-    case 3:
+    case ATMQTT_EVENT_SUBSCRIBED:
         pos = put(pos, "{\"event\":\"subscribed\",\"filter\":");
         pos = hal_posix_json_string(line, sizeof line, pos, p, len, NULL);
         snprintf(num, sizeof num, ",\"granted\":%ld}", (long)b);
         pos = put(pos, num);
         break;
-    case 4:
+    case ATMQTT_EVENT_UNSUBSCRIBED:
         pos = put(pos, "{\"event\":\"unsubscribed\",\"filter\":");
         if (len > 0) pos = hal_posix_json_string(line, sizeof line, pos, p, len, NULL);
         else pos = put(pos, "null");
         pos = put(pos, "}");
         break;
-    case 5:
+    case ATMQTT_EVENT_PUBLISHED:
         pos = put(pos, "{\"event\":\"published\",\"topic\":");
         pos = hal_posix_json_string(line, sizeof line, pos, p, len, NULL);
         snprintf(num, sizeof num, ",\"qos\":%ld}", (long)b);
         pos = put(pos, num);
         break;
-    case 6: {
+    case ATMQTT_EVENT_ERROR: {
         const char *text = atmqtt_error_text(a);
         char msg[512];
         int m = 0;
@@ -396,9 +393,9 @@ void hal_event(int32_t kind, int32_t a, int32_t b, const uint8_t *p, int32_t len
         pos = put(pos, hal_posix_error_name(a, nb, sizeof nb));
         pos = put(pos, "\",\"message\":");
         pos = hal_posix_json_string(line, sizeof line, pos, (const uint8_t *)msg, (int32_t)strlen(msg), NULL);
-        if (a == -15 && b >= 1 && b <= 5) {
+        if (a == ATMQTT_ERR_CONNECTION_REFUSED && atmqtt_connack_name(b)) {
             pos = put(pos, ",\"reason\":\"");
-            pos = put(pos, CONNACK_NAMES[b]);
+            pos = put(pos, atmqtt_connack_name(b));
             pos = put(pos, "\"");
         }
         pos = put(pos, "}");

@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   ROOT, stale, render, parseErrors, parseConfigKeys, renderTs, renderC, renderMdErrors, renderMdConfig,
-  replaceRegion, ERRORS_SRC, CONFIG_SRC, C_OUT, ABI_MD, TS_OUT,
+  replaceRegion, ERRORS_SRC, CONFIG_SRC, C_OUT, ABI_MD, TS_OUT, EVENTS_SRC, COUNTERS_SRC, CONNACK_SRC,
+  parseEvents, parseCounters, parseConnack,
 } from '../../scripts/gen-tables.ts';
 import { CONFIG_KEYS, ERROR_NAMES, ERROR_TEXT } from '../../board/node/abi.ts';
 
@@ -64,6 +65,10 @@ describe('generated tables', () => {
     mkdirSync(path.join(root, 'assembly/mqtt'), { recursive: true });
     mkdirSync(path.join(root, 'board'), { recursive: true });
     writeFileSync(path.join(root, ERRORS_SRC), read(ERRORS_SRC));
+    for (const f of [EVENTS_SRC, COUNTERS_SRC, CONNACK_SRC]) {
+      mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
+      writeFileSync(path.join(root, f), read(f));
+    }
     writeFileSync(path.join(root, ABI_MD), read(ABI_MD));
     writeFileSync(path.join(root, 'assembly/mqtt/options.ts'), '/** broker URL. Default: required. */\nexport const KEY_URL = 0;\n');
     writeFileSync(path.join(root, 'assembly/linkcfg.ts'), '/** link. Default: socket. */\nexport const KEY_LINK: i32 = 10;\n');
@@ -73,21 +78,34 @@ describe('generated tables', () => {
     assert.throws(() => render(root), /config key 0 appears twice/);
   });
 
+  test('event kinds, counters and CONNACK codes come from the firmware; a gap or a missing name is refused', () => {
+    assert.deepEqual(parseEvents(read(EVENTS_SRC)).map((e) => [e.value, e.name]).slice(0, 2), [[1, 'connected'], [2, 'disconnected']]);
+    assert.deepEqual(parseCounters(read(COUNTERS_SRC)).map((c) => c.name), ['published', 'received', 'bytes_out', 'bytes_in', 'reconnects', 'errors', 'dropped']);
+    assert.deepEqual(parseConnack(read(CONNACK_SRC)).map((c) => c.value), [1, 2, 3, 4, 5]);
+    assert.throws(() => parseEvents(read(EVENTS_SRC) + '\nexport const EV_BARE = 7;\n'), /EV_BARE = 7 needs a doc comment/);
+    assert.throws(() => parseCounters('/** a */\nexport const A = 0;\n/** b */\nexport const B = 2;\nexport const COUNT = 2;\n'), /without a gap/);
+    assert.throws(() => parseConnack('/** Not A Name */\nexport const RC_X: u8 = 9;\n'), /kebab-case name/);
+  });
+
   test('ABI.md regions are replaced whole, and a missing marker is an error', () => {
     const doc = 'a\n<!-- BEGIN GENERATED t (x) -->\nold\nrows\n<!-- END GENERATED t -->\nb\n';
     assert.equal(replaceRegion(doc, 't', 'new'), 'a\n<!-- BEGIN GENERATED t (x) -->\nnew\n<!-- END GENERATED t -->\nb\n');
     assert.throws(() => replaceRegion('no markers', 't', 'x'), /no <!-- BEGIN GENERATED t -->/);
   });
 
-  test('no C host keeps its own copy: error names and key numbers come from atmqtt_abi.h', () => {
+  test('no C host keeps its own copy: error, event, counter and CONNACK names and key numbers come from atmqtt_abi.h', () => {
+    const ex = render().get(C_OUT)!;
+    const other = [...ex.matchAll(/case \d+: return "([a-z_-]+)";/g)].map((m) => m[1]!);
+    assert.ok(other.includes('bytes_out') && other.includes('not-authorized') && other.includes('unsubscribed'));
     const names = parseErrors(read(ERRORS_SRC)).map((e) => e.name);
     const files = walk(path.join(ROOT, 'board')).filter((f) => /\.(c|h|cpp)$/.test(f) && path.relative(ROOT, f) !== C_OUT);
     const bad: string[] = [];
     for (const f of files) {
-      // the counters' names line holds "dropped" as a counter, not the error
-      const text = readFileSync(f, 'utf8').split('\n').filter((l) => !l.includes('"reconnects"')).join('\n');
+      const text = readFileSync(f, 'utf8');
       const rel = path.relative(ROOT, f);
       for (const n of names) if (text.includes(`"${n}"`)) bad.push(`${rel}: "${n}"`);
+      // event names appear inside JSON texts ("{\"event\":\"connected\"..."), so only bare ones count
+      for (const n of other) if (new RegExp(`[{,(=]\\s*"${n}"`).test(text)) bad.push(`${rel}: "${n}"`);
       // a config table indexed by bare numbers, or sized by one
       for (const m of text.matchAll(/(?:config|hal_posix_config)\[(\d+)\]/g)) bad.push(`${rel}: ${m[0]}`);
       for (const m of text.matchAll(/^\s*\[\d+\]\s*=\s*ATMQTT_CFG_/gm)) bad.push(`${rel}: ${m[0].trim()}`);

@@ -15,6 +15,19 @@ export const PINGREQ: u8 = 12;
 export const PINGRESP: u8 = 13;
 export const DISCONNECT: u8 = 14;
 
+/** CONNACK return codes (3.2.2.3); their names reach the hosts through
+ * scripts/gen-tables.ts, and a refusal's error event carries the code. */
+/** unacceptable-protocol-version */
+export const RC_BAD_PROTOCOL: u8 = 1;
+/** identifier-rejected */
+export const RC_ID_REJECTED: u8 = 2;
+/** server-unavailable */
+export const RC_UNAVAILABLE: u8 = 3;
+/** bad-username-or-password */
+export const RC_BAD_CREDENTIALS: u8 = 4;
+/** not-authorized */
+export const RC_NOT_AUTHORIZED: u8 = 5;
+
 /** PUBLISH fixed-header flag bits. */
 export const FLAG_RETAIN: u8 = 0x01;
 export const FLAG_DUP: u8 = 0x08;
