@@ -25,17 +25,17 @@ export const READ_MAX = 1460;
 /** +CIPRXGET: 2,0,n,left; over TLS the count alone: read until 0 */
 export const READ_TELLS_LEFT = true;
 
-const PH_CMEE = FIRST_PHASE;
-const PH_CPIN = PH_CMEE + 1;
-const PH_REG = PH_CMEE + 2;
-const PH_PDP = PH_CMEE + 3;
-const PH_NETCLOSE = PH_CMEE + 4;
-const PH_RXGET = PH_CMEE + 5;
-const PH_NETOPEN = PH_CMEE + 6;
-const PH_AUTH = PH_CMEE + 7;
-const PH_CCHSET = PH_CMEE + 8;
-const PH_CCHSTART = PH_CMEE + 9;
-const PH_CCHCFG = PH_CMEE + 10;
+export const PH_CMEE = FIRST_PHASE;
+export const PH_CPIN = PH_CMEE + 1;
+export const PH_REG = PH_CMEE + 2;
+export const PH_PDP = PH_CMEE + 3;
+export const PH_NETCLOSE = PH_CMEE + 4;
+export const PH_RXGET = PH_CMEE + 5;
+export const PH_NETOPEN = PH_CMEE + 6;
+export const PH_AUTH = PH_CMEE + 7;
+export const PH_CCHSET = PH_CMEE + 8;
+export const PH_CCHSTART = PH_CMEE + 9;
+export const PH_CCHCFG = PH_CMEE + 10;
 /** The network was lost: from NETCLOSE onwards. */
 export const REATTACH = PH_NETCLOSE;
 
