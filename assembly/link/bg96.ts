@@ -24,14 +24,14 @@ export const READ_MAX = 1460;
 /** +QIRD: n: read until a count of 0 */
 export const READ_TELLS_LEFT = true;
 
-const PH_CMEE = FIRST_PHASE;
-const PH_CPIN = PH_CMEE + 1;
-const PH_CEREG = PH_CMEE + 2;
-const PH_CSGP = PH_CMEE + 3;
-const PH_DEACT = PH_CMEE + 4;
-const PH_ACT = PH_CMEE + 5;
-const PH_SECLEVEL = PH_CMEE + 6;
-const PH_SSLVER = PH_CMEE + 7;
+export const PH_CMEE = FIRST_PHASE;
+export const PH_CPIN = PH_CMEE + 1;
+export const PH_CEREG = PH_CMEE + 2;
+export const PH_CSGP = PH_CMEE + 3;
+export const PH_DEACT = PH_CMEE + 4;
+export const PH_ACT = PH_CMEE + 5;
+export const PH_SECLEVEL = PH_CMEE + 6;
+export const PH_SSLVER = PH_CMEE + 7;
 /** The context was lost: from QIDEACT onwards. */
 export const REATTACH = PH_DEACT;
 

@@ -25,7 +25,7 @@
 //   READ_TELLS_LEFT: bool the read's header says what is left (at.rxLeft);
 //                        else the poll is asked again after every read
 //
-// Bring-up: a table of named phases PH_* (numbers private to the driver,
+// Bring-up: a table of named phases PH_* (the driver's own numbers, exported for its spec,
 // from FIRST_PHASE up; 0 and 1, AT and ATE0, are the engine's own), each
 // phase's command and the meaning of its answer in the same `case`:
 //   phase(p: i32, r: i32): i32

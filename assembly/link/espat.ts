@@ -26,12 +26,12 @@ export const READ_TELLS_LEFT = false;
 let passive: bool = true;
 
 // ---- bring-up: the phase table ----
-const PH_CWMODE = FIRST_PHASE;
-const PH_CWJAP = PH_CWMODE + 1;
-const PH_MUX = PH_CWMODE + 2;
-const PH_RECVMODE = PH_CWMODE + 3;
-const PH_SSLSIZE = PH_CWMODE + 4;
-const PH_SSLCONF = PH_CWMODE + 5;
+export const PH_CWMODE = FIRST_PHASE;
+export const PH_CWJAP = PH_CWMODE + 1;
+export const PH_MUX = PH_CWMODE + 2;
+export const PH_RECVMODE = PH_CWMODE + 3;
+export const PH_SSLSIZE = PH_CWMODE + 4;
+export const PH_SSLCONF = PH_CWMODE + 5;
 /** Wi-Fi lost: join again from CWJAP. */
 export const REATTACH = PH_CWJAP;
 

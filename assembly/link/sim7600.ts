@@ -25,23 +25,25 @@ export const READ_MAX = 1460;
 /** +CIPRXGET: 2,0,n,left; over TLS the count alone: read until 0 */
 export const READ_TELLS_LEFT = true;
 
-const PH_CMEE = FIRST_PHASE;
-const PH_CPIN = PH_CMEE + 1;
-const PH_REG = PH_CMEE + 2;
-const PH_PDP = PH_CMEE + 3;
-const PH_NETCLOSE = PH_CMEE + 4;
-const PH_RXGET = PH_CMEE + 5;
-const PH_NETOPEN = PH_CMEE + 6;
-const PH_AUTH = PH_CMEE + 7;
-const PH_CCHSET = PH_CMEE + 8;
-const PH_CCHSTART = PH_CMEE + 9;
-const PH_CCHCFG = PH_CMEE + 10;
+export const PH_CMEE = FIRST_PHASE;
+export const PH_CPIN = PH_CMEE + 1;
+export const PH_REG = PH_CMEE + 2;
+export const PH_PDP = PH_CMEE + 3;
+export const PH_NETCLOSE = PH_CMEE + 4;
+export const PH_RXGET = PH_CMEE + 5;
+export const PH_NETOPEN = PH_CMEE + 6;
+export const PH_AUTH = PH_CMEE + 7;
+export const PH_CCHSET = PH_CMEE + 8;
+export const PH_CCHSTART = PH_CMEE + 9;
+export const PH_CCHCFG = PH_CMEE + 10;
 /** The network was lost: from NETCLOSE onwards. */
 export const REATTACH = PH_NETCLOSE;
 
 /** CEREG? and CGREG? asked in turn while not registered. */
 let askGprs: bool = false;
-/** NETOPEN / CCHSTART in flight: their OK is not final, their own line is. */
+/** NETOPEN / CCHSTART in flight: their OK is not final, their own line is.
+ * Set by their phase() call only; a restart or power cycle resets the engine
+ * (echo back on) with no answer to them, and the next phase() clears it. */
 let final: usize = 0;
 
 function tls(): bool { return (modemCfg.tls & 1) != 0; }
@@ -50,7 +52,7 @@ function cmd(s: usize, ms: u32): i32 { at.begin(s); at.send(ms, 0, false, false)
 export function phase(p: i32, r: i32): i32 {
   const ok = r == R_OK;
   const go = ok ? NEXT : ESCALATE;
-  if (r != R_NONE) final = 0;
+  final = 0;
   switch (p) {
     case PH_CMEE:
       if (r == R_NONE) return cmd(ascii("AT+CMEE=2"), 1000);
@@ -154,7 +156,9 @@ export function close(): void {
 // ---- recognisers ----
 
 export function line(): i32 {
-  if (final != 0 && at.waiting()) {
+  // echo on again: the engine was reset since (a restart), the command in
+  // flight is an AT probe or ATE0, whose OK is final
+  if (at.echoOff && final != 0 && at.waiting()) {
     if (at.starts(ascii("OK"))) return L_SKIP; // not final yet
     if (at.starts(final)) return L_INFO | (at.lineField(0) == 0 ? L_OK : L_ERROR);
   }

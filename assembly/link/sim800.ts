@@ -23,19 +23,19 @@ export const READ_MAX = 1460;
 export const READ_TELLS_LEFT = true; // +CIPRXGET: 2,0,n,left
 
 // ---- bring-up: the phase table ----
-const PH_CMEE = FIRST_PHASE;
-const PH_CPIN = PH_CMEE + 1;
-const PH_CREG = PH_CMEE + 2;
-const PH_SHUT = PH_CMEE + 3;
-const PH_CGATT = PH_CMEE + 4;
-const PH_MUX = PH_CMEE + 5;
-const PH_QSEND = PH_CMEE + 6;
-const PH_RXGET = PH_CMEE + 7;
-const PH_SSLOPT = PH_CMEE + 8;
-const PH_SSL = PH_CMEE + 9;
-const PH_CSTT = PH_CMEE + 10;
-const PH_CIICR = PH_CMEE + 11;
-const PH_CIFSR = PH_CMEE + 12;
+export const PH_CMEE = FIRST_PHASE;
+export const PH_CPIN = PH_CMEE + 1;
+export const PH_CREG = PH_CMEE + 2;
+export const PH_SHUT = PH_CMEE + 3;
+export const PH_CGATT = PH_CMEE + 4;
+export const PH_MUX = PH_CMEE + 5;
+export const PH_QSEND = PH_CMEE + 6;
+export const PH_RXGET = PH_CMEE + 7;
+export const PH_SSLOPT = PH_CMEE + 8;
+export const PH_SSL = PH_CMEE + 9;
+export const PH_CSTT = PH_CMEE + 10;
+export const PH_CIICR = PH_CMEE + 11;
+export const PH_CIFSR = PH_CMEE + 12;
 /** The bearer was lost: from CIPSHUT onwards. */
 export const REATTACH = PH_SHUT;
 
