@@ -27,7 +27,9 @@ mcu=atmega1284p
 rm -rf "$out" && mkdir -p "$out"
 t0=$(date +%s)
 bash board/wasm2c/build-c.sh "$wasm" "$out" ${POKE_AFTER:+--poke-after "$POKE_AFTER"} >/dev/null
-common=(-mmcu=$mcu -DF_CPU=16000000UL -Os -std=gnu99 -ffunction-sections -fdata-sections -mcall-prologues
+# AVR_OPT: the optimisation flags (bench/avr-profile.ts measures variants)
+opt=(${AVR_OPT:--Os -mcall-prologues})
+common=(-mmcu=$mcu -DF_CPU=16000000UL "${opt[@]}" -std=gnu99 -ffunction-sections -fdata-sections
   -DNDEBUG -DW2C_MEMORY_BYTES="${memory}u" -I"$out" -Iboard/wasm2c -Iboard/core ${CFLAGS_EXTRA:-})
 ours=(-Wall -Wextra)
 # generated code: its unused locals and discarded values are wasm2c's style
@@ -54,5 +56,5 @@ size="${prefix}size"
 # the simavr harness (host code)
 if [ -z "${NO_HARNESS:-}" ]; then
   [ -f /usr/include/simavr/sim_avr.h ] || { echo "avr/build.sh: libsimavr headers missing (apt-get install libsimavr-dev simavr)" >&2; exit 127; }
-  gcc -std=gnu99 -O2 -Wall -Wextra -I/usr/include/simavr -o "$out/atmqtt-simavr" board/avr/simavr/harness.c -lsimavr -lelf
+  gcc -std=gnu99 -O2 -Wall -Wextra -I/usr/include/simavr -o "$out/atmqtt-simavr" board/avr/simavr/harness.c board/avr/simavr/profile.c -lsimavr -lelf
 fi
