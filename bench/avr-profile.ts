@@ -48,7 +48,7 @@ function wasmNames(): Map<number, string> {
   return same ? names : new Map();
 }
 
-interface Profile { busy: number; sleep: number; self: Map<number, number>; incl: Map<number, [number, number]> }
+interface Profile { busy: number; sleep: number; self: Map<number, number>; incl: Map<number, [number, number, number]> }
 
 function readProfile(): Profile {
   const p: Profile = { busy: 0, sleep: 0, self: new Map(), incl: new Map() };
@@ -57,7 +57,7 @@ function readProfile(): Profile {
     if (f[0] === 'busy') p.busy = Number(f[1]);
     else if (f[0] === 'sleep') p.sleep = Number(f[1]);
     else if (f[0] === 'self') p.self.set(Number(f[1]) * 2, Number(f[2]));
-    else if (f[0] === 'incl') p.incl.set(Number(f[1]), [Number(f[2]), Number(f[3])]);
+    else if (f[0] === 'incl') p.incl.set(Number(f[1]), [Number(f[2]), Number(f[3]), Number(f[4] ?? 0)]);
   }
   return p;
 }
@@ -132,11 +132,40 @@ function tables(ph: Phase): Table[] {
     },
     {
       title: `${ph.name}: inclusive cycles by called address`,
-      columns: ['called', 'inclusive cycles', 'share', `per ${ph.unit}`, 'calls'],
-      rows: incl.map(([a, [c, n]]) => [wasmName(symbolAt(a)), c, share(c), per(c), n]),
+      columns: ['called', 'inclusive cycles', 'share', `per ${ph.unit}`, 'calls', 'fewest in one call'],
+      rows: incl.map(([a, [c, n, lo]]) => [wasmName(symbolAt(a)), c, share(c), per(c), n, lo]),
       notes: ['Inclusive: from a CALL/RCALL/ICALL (or an interrupt\'s entry) to the return, callees and any interrupt that came in between included; only real calls (functions gcc inlined are in their caller).'],
     },
   ];
+}
+
+/**
+ * What a saturated line would cost, from the burst: each main-loop turn
+ * costs at least F0 (the fewest cycles atmqtt_step, console_poll and
+ * hal_sleep took in one call), whatever it reads; the rest is work that
+ * grows with the bytes (lines, commands, packets: the same per byte at any
+ * rate for the same messages). At a saturated line the turns get longer
+ * and carry more bytes each, so the line fits when that marginal cost m
+ * stays under 16 MHz / 11,520 B/s = 1,389 cycles a byte. Smaller F0 makes
+ * m larger: the estimate errs on the side of not fitting.
+ */
+function saturation(ph: Phase): Table {
+  const at = (name: string): [number, number, number] => {
+    const s = symbols.find((x) => x.name === name);
+    return (s && ph.prof.incl.get(s.addr)) || [0, 0, 0];
+  };
+  const [, steps, stepMin] = at('atmqtt_step');
+  const pollMin = at('console_poll')[2], sleepMin = at('hal_sleep')[2];
+  const f0 = stepMin + pollMin + sleepMin;
+  const m = (ph.prof.busy - steps * f0) / ph.units;
+  const budget = 16e6 / 11520;
+  return {
+    title: `${ph.name}: marginal cost a UART byte, and a saturated 115200-baud line`,
+    columns: ['awake cycles', 'UART bytes', 'loop() steps', 'bytes a step', 'F0: fewest cycles a turn (step + console_poll + hal_sleep)', 'cycles a byte (all)', 'm: cycles a byte above F0 a turn', 'share of 16 MHz at 11,520 B/s (m)', 'fits'],
+    rows: [[ph.prof.busy, ph.units, steps, Number((ph.units / steps).toFixed(1)), `${f0} (${stepMin} + ${pollMin} + ${sleepMin})`,
+      Math.round(ph.prof.busy / ph.units), Math.round(m), `${(100 * m / budget).toFixed(1)} %`, m < budget ? 'yes (estimate)' : 'no']],
+    notes: ['An estimate, not a saturated run: the burst keeps the line ~1/3 busy (the small profile holds 2 outbox records, each publish waits for the CIPSEND round trips). Each main-loop turn costs at least F0 whatever it reads; a saturated line makes the turns longer and fuller (T = F0 / (1 - m / 1,389) cycles), so it fits while m < 1,389 cycles a byte.'],
+  };
 }
 
 async function main(): Promise<void> {
@@ -217,6 +246,9 @@ async function main(): Promise<void> {
   console.log(`# AVR cycle profile (simavr, ATmega1284P @ 16 MHz, ${new Date().toISOString()})\n\n${sizes.join('; ')}\n`);
   const all: Table[] = [];
   for (const ph of phases) for (const t of tables(ph)) { all.push(t); console.log(markdown(t)); }
+  const sat = saturation(phases[phases.length - 1]!);
+  all.push(sat);
+  console.log(markdown(sat));
   if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ phases: phases.map((p) => ({ name: p.name, unit: p.unit, units: p.units, busy: p.prof.busy })), tables: all }, null, 2));
 }
 

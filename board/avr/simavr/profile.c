@@ -9,7 +9,8 @@
  * total. On prof_dump() the counters are written to FILE, then zeroed:
  *   sleep CYCLES
  *   self WORDADDR CYCLES        (one line per PC that ran)
- *   incl BYTEADDR CYCLES CALLS  (one line per called address)
+ *   incl BYTEADDR CYCLES CALLS MIN  (one line per called address; MIN: the
+ *        fewest cycles one call took, e.g. a loop() step with nothing to do)
  * bench/avr-profile.ts maps the addresses to symbols (avr-nm). */
 #include <stdint.h>
 #include <stdio.h>
@@ -23,9 +24,10 @@
 #define VECTORS_END 0x8Cu   /* 35 vectors of 4 bytes on the ATmega1284P */
 #define DEPTH 256
 
-typedef struct { uint32_t func; uint16_t sp; uint64_t start; } frame_t;
+typedef struct { uint32_t func; uint16_t sp; uint8_t partial; uint64_t start; } frame_t; /* partial: open across a dump */
 
 static uint64_t self_c[WORDS], incl_c[WORDS], calls[WORDS];
+static uint32_t min_c[WORDS];  /* fewest cycles of one call; 0: none closed */
 static uint16_t active[WORDS];  /* frames of this address open (recursion counted once) */
 static frame_t stack[DEPTH];
 static int depth;
@@ -48,7 +50,10 @@ static void close_frames(uint16_t sp)
 {
     while (depth > 0 && sp > stack[depth - 1].sp) {
         frame_t *f = &stack[--depth];
-        if (--active[f->func >> 1] == 0) incl_c[f->func >> 1] += clock_busy - f->start;
+        uint32_t w = f->func >> 1;
+        uint64_t d = clock_busy - f->start;
+        if (--active[w] == 0) incl_c[w] += d;
+        if (!f->partial && (min_c[w] == 0 || d < min_c[w])) min_c[w] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
     }
 }
 
@@ -63,7 +68,7 @@ void prof_step(avr_t *avr, uint32_t pc0, uint64_t cycles, int awake)
     if ((pc < VECTORS_END && pc0 >= VECTORS_END) || (pc != pc0 + 2 && pc0 + 1 < avr->flashend && is_call(avr, pc0))) {
         if (depth < DEPTH) {
             frame_t *f = &stack[depth++];
-            f->func = pc; f->sp = sp; f->start = clock_busy;
+            f->func = pc; f->sp = sp; f->start = clock_busy; f->partial = 0;
             calls[(pc >> 1) & (WORDS - 1)]++;
             active[(pc >> 1) & (WORDS - 1)]++;
         }
@@ -87,14 +92,15 @@ void prof_dump(void)
     if (f) {
         fprintf(f, "sleep %llu\nbusy %llu\n", (unsigned long long)sleep_c, (unsigned long long)clock_busy);
         for (i = 0; i < WORDS; i++) if (self_c[i]) fprintf(f, "self %u %llu\n", i, (unsigned long long)self_c[i]);
-        for (i = 0; i < WORDS; i++) if (incl_c[i] || calls[i]) fprintf(f, "incl %u %llu %llu\n", i * 2u, (unsigned long long)incl_c[i], (unsigned long long)calls[i]);
+        for (i = 0; i < WORDS; i++) if (incl_c[i] || calls[i]) fprintf(f, "incl %u %llu %llu %lu\n", i * 2u, (unsigned long long)incl_c[i], (unsigned long long)calls[i], (unsigned long)min_c[i]);
         fclose(f);
     }
     fprintf(stderr, "profile written to %s\n", out_path);
     memset(self_c, 0, sizeof self_c);
     memset(incl_c, 0, sizeof incl_c);
     memset(calls, 0, sizeof calls);
+    memset(min_c, 0, sizeof min_c);
     sleep_c = 0;
     clock_busy = 0;
-    for (d = 0; d < depth; d++) stack[d].start = 0;
+    for (d = 0; d < depth; d++) { stack[d].start = 0; stack[d].partial = 1; }
 }
