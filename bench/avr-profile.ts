@@ -12,6 +12,9 @@
 // inlined) and to the wasm function it belongs to (the generated
 // w2c_fN, named from a build of the same module that keeps its name
 // section). Not part of npm test: it only prints figures.
+// AVR_PROFILE_WASM=FILE profiles an image built from FILE instead, named
+// from FILE's own name section (e.g. the module with binaryen's inlining
+// turned down, to see inside the one big loop() that -Oz makes).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -34,6 +37,12 @@ function sh(cmd: string, args: string[], env: Record<string, string> = {}, input
 
 /** wasm function index -> name, from a -g build of the small module (same code, names kept). */
 function wasmNames(): Map<number, string> {
+  const own = process.env.AVR_PROFILE_WASM;
+  if (own) {
+    const m = new Map<number, string>();
+    for (const x of sh('wasm-objdump', ['-x', own]).matchAll(/ - func\[(\d+)\] size=\d+ <([^>]+)>/g)) m.set(Number(x[1]), x[2]!);
+    return m;
+  }
   const pre = path.join(DIR, 'named-pre.wasm'), named = path.join(DIR, 'named.wasm');
   sh('npx', ['asc', 'assembly/index.ts', '--target', 'small', '--debug', '--transform', './scripts/ascii-transform.mjs',
     '--outFile', pre, '--textFile', path.join(DIR, 'named.wat')], { ASCII_LOG_MAP: path.join(DIR, 'named.logs.txt') });
@@ -171,7 +180,7 @@ function saturation(ph: Phase): Table {
 async function main(): Promise<void> {
   mkdirSync(DIR, { recursive: true });
   if (!existsSync(path.join(ROOT, 'build/atmqtt-small.wasm'))) sh('npm', ['run', '-s', 'build:small']);
-  sh('bash', ['board/avr/build.sh'], { OUT, CFLAGS_EXTRA: `${process.env.AVR_CFLAGS ?? ''} -gdwarf-2` });
+  sh('bash', ['board/avr/build.sh'], { OUT, ...(process.env.AVR_PROFILE_WASM ? { WASM: process.env.AVR_PROFILE_WASM } : {}), CFLAGS_EXTRA: `${process.env.AVR_CFLAGS ?? ''} -gdwarf-2` });
   names = wasmNames();
   symbols = sh('avr-nm', ['-n', '--defined-only', ELF]).split('\n').map((l) => /^([0-9a-f]+) [tTwW] (\S+)$/.exec(l))
     .filter((m): m is RegExpExecArray => m !== null).map((m) => ({ addr: parseInt(m[1]!, 16), name: m[2]! }));

@@ -63,12 +63,12 @@ if re.search(r'\balloca\b', text):
 
 n_static = 0
 if static_instance:
-    text, n_static = re.subn(r'\binstance->(w2c_g\d+)\b', r'w2c_instance.\1', text)
+    text, n_static = re.subn(r'\binstance->(w2c_\w+)', r'w2c_instance.\1', text)
     head = '#include "w2c_prelude.h"\n'
     text = text.replace(head, head + '/* --static-instance: the one instance, by name (atmqtt_aot.c) */\n'
                         'extern Z_atmqtt_instance_t w2c_instance;\n', 1)
     if n_static == 0:
-        fail('--static-instance: no instance->w2c_gN access found')
+        fail('--static-instance: no instance->w2c_... access found')
 
 if poke:
     head = 'u32 Z_atmqttZ_loop(Z_atmqtt_instance_t* instance) {\n'
