@@ -28,7 +28,7 @@ rm -rf "$out" && mkdir -p "$out"
 t0=$(date +%s)
 bash board/wasm2c/build-c.sh "$wasm" "$out" --static-instance ${POKE_AFTER:+--poke-after "$POKE_AFTER"} >/dev/null
 # AVR_OPT: the optimisation flags, -O2 (docs/benchmarks.md: -O2 against -Os
-# -mcall-prologues, +14 KB of flash for ~8 % fewer cycles a UART byte)
+# -mcall-prologues: +14 KB of flash for ~7 % fewer cycles a UART byte)
 opt=(${AVR_OPT:--O2})
 common=(-mmcu=$mcu -DF_CPU=16000000UL "${opt[@]}" -std=gnu99 -ffunction-sections -fdata-sections
   -DNDEBUG -DW2C_MEMORY_BYTES="${memory}u" -I"$out" -Iboard/wasm2c -Iboard/core ${CFLAGS_EXTRA:-})
