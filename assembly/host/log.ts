@@ -3,6 +3,7 @@
 import { ascii } from "../mem/ascii";
 import { hostLog } from "./abi";
 import { LOG_BYTES } from "../config";
+import { putDigits } from "../mem/bytes";
 
 const logBuf: usize = memory.data(LOG_BYTES);
 let logLen: i32 = 0;
@@ -34,12 +35,7 @@ export function logBytes(p: usize, n: i32): void {
 
 export function logInt(v: i32): void {
   if (v < 0) { logStr(ascii("-")); v = -v; }
-  let div: u32 = 1;
-  while (<u32>v / div >= 10) div *= 10;
-  while (div > 0 && logLen < LOG_BYTES) {
-    store<u8>(logBuf + logLen++, <u8>(48 + (<u32>v / div) % 10));
-    div /= 10;
-  }
+  logLen += putDigits(logBuf + logLen, <u32>v, LOG_BYTES - logLen);
 }
 
 export function logEnd(level: i32): void {

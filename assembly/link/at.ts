@@ -14,7 +14,7 @@ import * as C from "../config";
 import { uartRead, uartWrite, millis } from "../host/abi";
 import { logStart, logStr, logBytes, logInt, logEnd, LOG_WARN, LOG_DEBUG } from "../host/log";
 import * as ring from "./ring";
-import { startsAscii } from "../mem/bytes";
+import { startsAscii, putDigits } from "../mem/bytes";
 import * as fam from "./family";
 import { L_SKIP, L_OK, L_ERROR, L_INFO } from "./driver";
 
@@ -138,9 +138,7 @@ function logCmd(n: i32): void {
 }
 export function addInt(v: i32): void {
   if (v < 0) { add(ascii("-")); v = -v; }
-  let d = 1;
-  while (v / d >= 10) d *= 10;
-  while (d > 0 && cmdLen < C.AT_CMD_BYTES - 2) { store<u8>(cmd + cmdLen++, <u8>(48 + (v / d) % 10)); d /= 10; }
+  cmdLen += putDigits(cmd + cmdLen, <u32>v, C.AT_CMD_BYTES - 2 - cmdLen);
 }
 
 /**

@@ -33,13 +33,25 @@ static void out(const char *p, int n) { if (n > 0) hal_console_write((const uint
 static void outs(const char *s) { out(s, (int)strlen(s)); }
 static void outc(char c) { out(&c, 1); }
 
+/* u / 10 by shifts and adds (Hacker's Delight, divu10), exact for every
+ * u32: on AVR a 32-bit division is a library call of ~600 cycles */
+static uint32_t div10(uint32_t u)
+{
+    uint32_t q = (u >> 1) + (u >> 2);
+    q += q >> 4;
+    q += q >> 8;
+    q += q >> 16;
+    q >>= 3;
+    return q + (u - ((q << 3) + (q << 1)) > 9u);
+}
+
 int console_itoa(int32_t v, char *o)
 {
     char d[10];
     int n = 0, k = 0;
     uint32_t u = v < 0 ? 0u - (uint32_t)v : (uint32_t)v;
     if (v < 0) o[k++] = '-';
-    do { d[n++] = (char)('0' + u % 10u); u /= 10u; } while (u);
+    do { uint32_t q = div10(u); d[n++] = (char)('0' + (u - ((q << 3) + (q << 1)))); u = q; } while (u);
     while (n) o[k++] = d[--n];
     return k;
 }

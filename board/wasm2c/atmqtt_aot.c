@@ -18,7 +18,10 @@
 #define BACKOFF_MAX_MS   60000u
 #define STABLE_MS        60000u
 
-static Z_atmqtt_instance_t inst;
+/* the one instance; named so that a --static-instance translation
+ * (board/wasm2c/translate.py, AVR) reaches its globals at fixed addresses */
+Z_atmqtt_instance_t w2c_instance;
+#define inst w2c_instance
 static jmp_buf trap_jb;
 
 /* ---- log lines without printf ---- */

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fits the C that wabt's wasm2c 1.0.32 writes to our runtime (w2c_prelude.h).
 
-usage: translate.py IN.c OUT.c [--poke-after N]
+usage: translate.py IN.c OUT.c [--poke-after N] [--static-instance]
 
 - the generated macro prelude (from '#define TRAP' up to the module's first
   own line) is replaced by '#include "w2c_prelude.h"';
@@ -9,6 +9,13 @@ usage: translate.py IN.c OUT.c [--poke-after N]
   (u32 address and constant offset, checked without 64-bit arithmetic);
 - data segments get W2C_FLASH (PROGMEM on AVR);
 - assert() and the unused float helpers go with the prelude.
+--static-instance (AVR): the module's globals are read and written in the
+one instance by name (w2c_instance, defined in atmqtt_aot.c), not through
+the `instance` pointer: on AVR a pointer reaches only 63 bytes past itself
+in one instruction (LDD/STD), and most of the ~110 globals lie further in
+the struct, so each access computed its address first; a fixed address is
+one LDS/STS a byte. The image has one instance; atmqtt_aot.c always passes
+&w2c_instance, so both name the same memory.
 --poke-after N (test builds only): the N-th call of the export loop()
 first stores a word at W2C_MEMORY_BYTES, one past the linear memory,
 through the same checked store the module uses: it must trap.
@@ -18,7 +25,9 @@ import re
 import sys
 
 src, dst = sys.argv[1], sys.argv[2]
-poke = int(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[3] == '--poke-after' else 0
+opts = sys.argv[3:]
+poke = int(opts[opts.index('--poke-after') + 1]) if '--poke-after' in opts else 0
+static_instance = '--static-instance' in opts
 text = open(src, encoding='utf-8').read()
 
 def fail(msg):
@@ -52,6 +61,15 @@ text = re.sub(r'#if defined\(_MSC_VER\)\n#include <intrin.h>\n#include <malloc.h
 if re.search(r'\balloca\b', text):
     fail('alloca still used')
 
+n_static = 0
+if static_instance:
+    text, n_static = re.subn(r'\binstance->(w2c_\w+)', r'w2c_instance.\1', text)
+    head = '#include "w2c_prelude.h"\n'
+    text = text.replace(head, head + '/* --static-instance: the one instance, by name (atmqtt_aot.c) */\n'
+                        'extern Z_atmqtt_instance_t w2c_instance;\n', 1)
+    if n_static == 0:
+        fail('--static-instance: no instance->w2c_... access found')
+
 if poke:
     head = 'u32 Z_atmqttZ_loop(Z_atmqtt_instance_t* instance) {\n'
     if head not in text:
@@ -60,4 +78,5 @@ if poke:
                         'i32_store(&instance->w2c_memory, W2C_MEMORY_BYTES, 0u, 0u); }\n')
 
 open(dst, 'w', encoding='utf-8').write(text)
-print(f'{dst}: {count} memory accesses, {n_seg} data segments in flash, {n_assert} asserts dropped')
+print(f'{dst}: {count} memory accesses, {n_seg} data segments in flash, {n_assert} asserts dropped'
+      + (f', {n_static} global accesses by name' if static_instance else ''))

@@ -23,7 +23,8 @@ export interface Cycles { cycles: number; busy: number; simMs: number; tx: numbe
 export class AvrRun extends BoardConsole {
   private constructor(readonly modem: ChildProcess, readonly sim: ChildProcess, readonly startedAt: number) { super(sim); }
 
-  static async start(elf: string, kind: 'sim800' | 'esp-at' = 'sim800', harness = HARNESS): Promise<AvrRun> {
+  /** extra: more harness arguments (bench/avr-profile.ts: --profile FILE) */
+  static async start(elf: string, kind: 'sim800' | 'esp-at' = 'sim800', harness = HARNESS, extra: string[] = []): Promise<AvrRun> {
     const modem = spawn(process.execPath, ['--import', 'tsx', 'bin/atmqtt.js', 'modem', '--modem', kind, '--listen', '0'],
       { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
     const port = await new Promise<number>((resolve, reject) => {
@@ -37,7 +38,7 @@ export class AvrRun extends BoardConsole {
       });
       modem.once('exit', () => reject(new Error('modem server exited')));
     });
-    const sim = spawn(harness, ['--elf', elf, '--modem-port', String(port)], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const sim = spawn(harness, ['--elf', elf, '--modem-port', String(port), ...extra], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     return new AvrRun(modem, sim, Date.now());
   }
 

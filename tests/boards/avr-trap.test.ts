@@ -16,7 +16,7 @@ describe('atmega1284p: a store past the linear memory traps and restarts the mod
   let broker: Mosquitto;
   let run: AvrRun | undefined;
   before(async () => {
-    buildAvr({ OUT, POKE_AFTER: '400' }); // after CONNACK: ~350 steps bring the session up
+    buildAvr({ OUT, POKE_AFTER: '600' }); // after CONNACK: ~500 steps bring the session up (-O2: more, shorter steps), ~11 a second after it
     broker = await Mosquitto.start();
   });
   after(async () => {

@@ -11,7 +11,9 @@
  * CPU cost: on SIGUSR1 and at exit, one line on stderr:
  *   "cycles TOTAL busy AWAKE sim_ms MS uart1_tx N uart1_rx N" (AWAKE: cycles
  *   not in SLEEP; N: modem UART bytes each way).
- * usage: atmqtt-simavr --elf FILE --modem-port PORT [--seconds N] */
+ * --profile FILE: a cycle profile per PC and per called address (profile.c),
+ * written to FILE and zeroed on each SIGUSR2 (bench/avr-profile.ts reads it).
+ * usage: atmqtt-simavr --elf FILE --modem-port PORT [--seconds N] [--profile FILE] */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,6 +33,8 @@
 #include <sim_irq.h>
 #include <avr_uart.h>
 #include <avr_ioport.h>
+
+#include "profile.h"
 
 #define FREQ 16000000u
 #define POLL_CYCLES 4000u   /* 250 us of simulated time between I/O polls */
@@ -53,7 +57,8 @@ static size_t modem_tx_n;
 static uint8_t con_tx[4096];
 static size_t con_tx_n;
 static uint64_t busy_cycles, uart1_tx, uart1_rx;
-static volatile sig_atomic_t want_report, want_stop;
+static volatile sig_atomic_t want_report, want_stop, want_profile;
+static int profiling;
 static int pin_level[8] = { -1, -1, -1, -1, -1, -1, -1, -1 };
 static uint32_t last_baud;
 
@@ -216,7 +221,7 @@ static void report(const char *why)
             (unsigned long long)uart1_tx, (unsigned long long)uart1_rx, why);
 }
 
-static void on_signal(int s) { if (s == SIGUSR1) want_report = 1; else want_stop = 1; }
+static void on_signal(int s) { if (s == SIGUSR1) want_report = 1; else if (s == SIGUSR2) want_profile = 1; else want_stop = 1; }
 
 static void connect_modem(int port)
 {
@@ -257,9 +262,10 @@ int main(int argc, char **argv)
         if (!strcmp(argv[i], "--elf") && i + 1 < argc) elf = argv[++i];
         else if (!strcmp(argv[i], "--modem-port") && i + 1 < argc) port = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--seconds") && i + 1 < argc) seconds = atof(argv[++i]);
-        else { fprintf(stderr, "usage: atmqtt-simavr --elf FILE --modem-port PORT [--seconds N]\n"); return 2; }
+        else if (!strcmp(argv[i], "--profile") && i + 1 < argc) { prof_init(argv[++i]); profiling = 1; }
+        else { fprintf(stderr, "usage: atmqtt-simavr --elf FILE --modem-port PORT [--seconds N] [--profile FILE]\n"); return 2; }
     }
-    if (!elf || port <= 0) { fprintf(stderr, "usage: atmqtt-simavr --elf FILE --modem-port PORT [--seconds N]\n"); return 2; }
+    if (!elf || port <= 0) { fprintf(stderr, "usage: atmqtt-simavr --elf FILE --modem-port PORT [--seconds N] [--profile FILE]\n"); return 2; }
 
     /* stdout is the console alone: simavr prints to stdout, so it gets stderr */
     console_out = dup(1);
@@ -287,6 +293,7 @@ int main(int argc, char **argv)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigaction(SIGUSR1, &sa, NULL);
+    sigaction(SIGUSR2, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
@@ -295,9 +302,11 @@ int main(int argc, char **argv)
     while (!want_stop) {
         avr_cycle_count_t c0 = avr->cycle;
         int was = avr->state;
+        uint32_t pc0 = avr->pc;
         int st = avr_run(avr);
         /* the SLEEP instruction's run also jumps to the next timer: not busy */
         if (was == cpu_Running && avr->state == cpu_Running) busy_cycles += avr->cycle - c0;
+        if (profiling) prof_step(avr, pc0, avr->cycle - c0, was == cpu_Running && avr->state == cpu_Running);
         if (st == cpu_Done || st == cpu_Crashed) {
             fprintf(stderr, "atmqtt-simavr: the CPU %s\n", st == cpu_Done ? "stopped" : "crashed");
             break;
@@ -312,6 +321,7 @@ int main(int argc, char **argv)
                 nanosleep(&ts, NULL);
             }
             if (want_report) { want_report = 0; report("SIGUSR1"); }
+            if (want_profile) { want_profile = 0; prof_dump(); }
             if (seconds > 0 && (double)sim_ns / 1e9 >= seconds) break;
         }
     }
