@@ -25,7 +25,7 @@ export class View {
   toInt(fallback: i32): i32 { return this.intAt(0, fallback); }
 
   /** The bytes from `from` to the end as a signed decimal, fallback if they
-   * are not one (empty, a stray byte, more than 9 digits). */
+   * are not one (empty, a stray byte, outside i32). */
   intAt(from: i32, fallback: i32): i32 { return this.fixedAt(from, 0, fallback); }
 
   /** A decimal with a fraction as an integer of `decimals` places:
@@ -50,7 +50,7 @@ export class View {
       if (d < 0 || d > 9) return fallback;
       if (places >= decimals) continue;
       if (places >= 0) places++;
-      if (++digits > 9 + decimals) return fallback;
+      if (++digits > 18) return fallback; // i64 holds 18 digits; the range is checked below
       v = v * 10 + d;
     }
     if (digits == 0) return fallback;
