@@ -27,9 +27,9 @@ async function check(...args: string[]): Promise<{ code: number; out: string }> 
 }
 
 /** Builds tests/fixtures/alloc/<name>-entry.ts (the firmware with that app) into dir. */
-async function build(name: string, dir: string): Promise<string> {
+async function build(name: string, dir: string, entry = `tests/fixtures/alloc/${name}-entry.ts`): Promise<string> {
   const out = join(dir, `${name}.wasm`);
-  await run(process.execPath, ['node_modules/assemblyscript/bin/asc.js', `tests/fixtures/alloc/${name}-entry.ts`,
+  await run(process.execPath, ['node_modules/assemblyscript/bin/asc.js', entry,
     '--target', 'release', '--debug', '--transform', './scripts/ascii-transform.mjs', '-o', out, '-t', join(dir, `${name}.wat`)],
   { maxBuffer: 1 << 24 });
   return out;
@@ -55,6 +55,11 @@ test('an app that allocates after setup is refused, naming the path to the alloc
     const ok = await check(await build('setup-only', dir));
     assert.equal(ok.code, 0, ok.out);
     assert.match(ok.out, /reached from setup only/);
+
+    // an app using the whole API after setup (handler, timer, hooks, Writer) allocates nothing
+    const api = await check(await build('memory-app', dir, 'tests/fixtures/memory-app/entry.ts'));
+    assert.equal(api.code, 0, api.out);
+    assert.match(api.out, /no allocator in the module/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
