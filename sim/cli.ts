@@ -356,6 +356,8 @@ async function main(argv: string[]): Promise<void> {
     process.exit(2);
   }
   const args = parseArgs(argv.slice(1));
+  // the module to run, checked before anything starts (a project not built yet says so)
+  const profile = args.board === undefined ? simProfile(args) : PROFILES.default;
   // a board's tools and image first: nothing is started for a board that cannot run
   const board = args.board !== undefined ? await prepareBoard(args.board as keyof typeof BOARDS) : undefined;
   // an external UART: opened first, so a missing or busy port costs nothing else
@@ -383,7 +385,6 @@ async function main(argv: string[]): Promise<void> {
       ca: args.ca,
     });
   }
-  const profile = simProfile(args);
   const expand = logExpander(profile);
   const host = new NodeHost({
     runtime: args.runtime,
