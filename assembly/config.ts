@@ -114,3 +114,6 @@ export const BACKOFF_REFUSED_MAX_MS: u32 = 300000;
 export const LOG_BYTES: i32 = SMALL ? 48 : 120;
 /** The longest the firmware tells the host to sleep. */
 export const MAX_SLEEP_MS: u32 = 1000;
+
+/** App timers (every/after) running at once; 12 bytes of RAM each. */
+export const TIMER_SLOTS: i32 = SMALL ? 2 : 4;

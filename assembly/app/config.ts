@@ -4,6 +4,7 @@ import { ascii } from "../mem/ascii";
 import * as C from "../config";
 import * as E from "../errors";
 import { configRead, randomFill } from "../host/abi";
+import { apiBuf } from "./work";
 import { parseUint, putAscii, equalsAscii } from "../mem/bytes";
 import { logStart, logStr, logBytes, logEnd, LOG_ERROR, LOG_WARN } from "../host/log";
 import { opts, MQTT_3_1_1 } from "../mqtt/options";
@@ -35,7 +36,7 @@ export const KEY_WILL_QOS = 8;
 export const KEY_WILL_RETAIN = 9;
 /** link: `socket` (host sockets), `sim800`, `sim900`, `esp-at` (AT modem on the UART). Default: socket. */
 export const KEY_LINK = 10;
-/** telemetry interval, seconds (0: the telemetry app is off). Default: 0. */
+/** telemetry interval, seconds (0: the telemetry app is off). Default: 0. Read by the app (apps/telemetry.ts). */
 export const KEY_TELEMETRY_S = 11;
 /** telemetry topic; the app's other topics (`status`, `cmd`, `reply`) are its siblings. Default: `atmqtt/<client id>/telemetry`. */
 export const KEY_TELEMETRY_TOPIC = 12;
@@ -62,24 +63,20 @@ const url: usize = memory.data(C.CFG_URL_BYTES);
 const id: usize = memory.data(C.CFG_ID_BYTES);
 const user: usize = memory.data(C.CFG_USER_BYTES);
 const pass: usize = memory.data(C.CFG_PASS_BYTES);
-const willTopic: usize = memory.data(C.CFG_WILL_TOPIC_BYTES);
-const willPayload: usize = memory.data(C.CFG_WILL_PAYLOAD_BYTES);
+/** The will's buffers (also filled by the app API's setWillTo). */
+export const willTopicBuf: usize = memory.data(C.CFG_WILL_TOPIC_BYTES);
+export const willPayloadBuf: usize = memory.data(C.CFG_WILL_PAYLOAD_BYTES);
+const willTopic = willTopicBuf;
+const willPayload = willPayloadBuf;
 const apn: usize = memory.data(C.CFG_APN_BYTES);
 const apnUser: usize = memory.data(C.CFG_APN_BYTES);
 const apnPass: usize = memory.data(C.CFG_APN_BYTES);
 const ssid: usize = memory.data(C.CFG_SSID_BYTES);
 const wifiPass: usize = memory.data(C.CFG_WIFI_PASS_BYTES);
 
-export let telemetryS: i32 = 0;
-export const telemetryTopic: usize = memory.data(C.CFG_TELEMETRY_TOPIC_BYTES);
 /** Scratch for numbers and the link name while the configuration is read:
- * the telemetry topic's buffer, which is read last (saves 16 bytes of RAM). */
-const small: usize = telemetryTopic;
-export let telemetryTopicLen: i32 = 0;
-/** Length of the telemetry topic's parent, with its '/': the app's other topics hang there. */
-export let appBaseLen: i32 = 0;
-/** The app's `interval N` command. */
-export function setTelemetryS(s: i32): void { telemetryS = s; }
+ * the API buffer, free at start-up. */
+const small: usize = apiBuf;
 
 /** A number from config, or dflt when unset; -1 when not a number. */
 function readInt(key: i32, dflt: i32): i32 {
@@ -263,29 +260,5 @@ export function loadConfig(): i32 {
   const lr = loadLink();
   if (lr != E.OK) return lr;
 
-  telemetryS = readInt(KEY_TELEMETRY_S, 0);
-  if (telemetryS < 0) return bad(ascii("telemetry"));
-  telemetryTopicLen = readStr(KEY_TELEMETRY_TOPIC, telemetryTopic, C.CFG_TELEMETRY_TOPIC_BYTES);
-  if (telemetryTopicLen == -2) return bad(ascii("telemetry topic"));
-  if (telemetryTopicLen < 0) {
-    let n = putAscii(telemetryTopic, ascii("atmqtt/"));
-    const k = min(opts.clientIdLen, C.CFG_TELEMETRY_TOPIC_BYTES - 17);
-    memory.copy(telemetryTopic + n, id, k);
-    n += k;
-    n += putAscii(telemetryTopic + n, ascii("/telemetry"));
-    telemetryTopicLen = n;
-  }
-  appBaseLen = telemetryTopicLen;
-  while (appBaseLen > 0 && load<u8>(telemetryTopic + appBaseLen - 1) != 0x2F) appBaseLen--;
-  if (telemetryS > 0 && opts.willTopicLen < 0) {
-    // the app's status: retained `offline` from the broker when the device is lost
-    let n = appBaseLen;
-    memory.copy(willTopic, telemetryTopic, n);
-    n += putAscii(willTopic + n, ascii("status"));
-    opts.willTopicLen = n;
-    opts.willPayloadLen = putAscii(willPayload, ascii("offline"));
-    opts.willQos = 1;
-    opts.willRetain = true;
-  }
   return E.OK;
 }

@@ -4,16 +4,36 @@
 import { ROUTER_BYTES, ROUTER_SLOTS } from "../config";
 import { OK, E_NO_SLOT } from "../errors";
 import { topicMatches } from "./topic";
+import { View, messageView } from "../app/view";
 
 /** An app's message handler: topic, payload and flags (qos | retain << 2 | dup << 3). */
 export type Handler = (topic: usize, topicLen: i32, payload: usize, payloadLen: i32, flags: i32) => void;
 
 const pool: usize = memory.data(ROUTER_BYTES, 2);
-// handlers as function-table indices: u16 is plenty and halves their RAM
+// handlers as the addresses of their function objects: linear memory is one
+// 64 KiB page, so u16 is plenty and halves their RAM
 const handlers: usize = memory.data(ROUTER_SLOTS * 2, 2);
 const offs: usize = memory.data(ROUTER_SLOTS * 2, 2);
 let n: i32 = 0;
 let used: i32 = 0;
+
+/** An app's handler (app/api.ts subscribe): the topic and payload as views. */
+export type AppHandler = (topic: View, payload: View) => void;
+
+/** Calls an app handler (an odd entry: its function object's address, at
+ * least 4-aligned, with bit 0 set): one trampoline fills the two message
+ * views, so no wrapper is made per subscription and nothing is allocated.
+ * A direct call, not a function reference: that would cost a 32-byte
+ * function object in static RAM. */
+function callApp(fn: usize, t: usize, tl: i32, p: usize, pl: i32): void {
+  const topic = messageView(0);
+  const payload = messageView(1);
+  topic.ptr = t;
+  topic.len = tl;
+  payload.ptr = p;
+  payload.len = pl;
+  changetype<AppHandler>(fn)(topic, payload);
+}
 
 /** The host, reached through host.message; used for handler 0. */
 let hostSink: Handler | null = null;
@@ -33,7 +53,7 @@ function indexOf(f: usize, fl: i32): i32 {
   return -1;
 }
 
-/** Adds or updates a subscription; handler 0 means the host. */
+/** Adds or updates a subscription; handler 0 means the host, an odd one an app's (callApp). */
 export function add(f: usize, fl: i32, qos: i32, handler: usize): i32 {
   let i = indexOf(f, fl);
   if (i >= 0) {
@@ -79,7 +99,10 @@ export function dispatch(t: usize, tl: i32, p: usize, pl: i32, flags: i32): void
     if (!topicMatches(off(i) + 2, flen(i), t, tl)) continue;
     const h = <usize>load<u16>(handlers + (i << 1));
     if (h == 0) toHost = true;
-    else {
+    else if ((h & 1) != 0) {
+      taken = true;
+      callApp(h ^ 1, t, tl, p, pl);
+    } else {
       taken = true;
       changetype<Handler>(h)(t, tl, p, pl, flags);
     }

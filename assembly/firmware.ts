@@ -1,17 +1,20 @@
-// The module's exports: setup() once, loop() forever, and the app API for
-// hosts. Hosts pass strings through the API buffer (api_buffer()).
-import { ascii } from "../mem/ascii";
-import * as C from "../config";
-import * as E from "../errors";
-import * as S from "../mqtt/session";
-import * as stats from "../mqtt/stats";
-import { setHostSink } from "../mqtt/router";
-import { hostMessage } from "../host/abi";
-import { logStart, logInt, logEnd, LOG_ERROR, LOG_INFO } from "../host/log";
-import { loadConfig } from "./config";
-import { telemetryStep, setScratch, setReading } from "./telemetry";
+// The module's host exports: setup() once, loop() forever, and the API for
+// hosts, who pass strings through the API buffer (api_buffer()). No app in
+// here: a build entry adds one with useApp (app/hooks.ts), as index.ts does.
+import { ascii } from "./mem/ascii";
+import * as C from "./config";
+import * as E from "./errors";
+import * as S from "./mqtt/session";
+import * as stats from "./mqtt/stats";
+import { setHostSink } from "./mqtt/router";
+import { hostMessage } from "./host/abi";
+import { logStart, logInt, logEnd, LOG_ERROR, LOG_INFO } from "./host/log";
+import { loadConfig } from "./app/config";
+import { setReading } from "./app/readings";
+import { apiBuf } from "./app/work";
+import { runAppSetup } from "./app/hooks";
+import { timersStep } from "./app/timers";
 
-const apiBuf: usize = memory.data(C.API_BYTES, 4);
 let ready: bool = false;
 
 function toHost(t: usize, tl: i32, p: usize, pl: i32, flags: i32): void {
@@ -25,7 +28,7 @@ export function setup(): i32 {
   // loadConfig has logged the one `config:` line naming what is wrong
   if (r != E.OK) return r;
   ready = true;
-  setScratch(apiBuf);
+  runAppSetup();
   logStart(ascii("setup: ready, packet "));
   logInt(C.MAX_PACKET);
   logEnd(LOG_INFO);
@@ -37,13 +40,13 @@ export function setup(): i32 {
 export function loop(): u32 {
   if (!ready) return C.MAX_SLEEP_MS;
   const a = S.poll();
-  const b = telemetryStep();
+  const b = timersStep();
   return min(a, b);
 }
 
 export function api_buffer(): usize { return apiBuf; }
 
-/** A reading for the telemetry app: channel 0 temperature (0.1 °C), 1 humidity (0.1 %), 2 battery (mV). */
+/** A reading for apps (sdk reading()): channel 0 temperature (0.1 °C), 1 humidity (0.1 %), 2 battery (mV). */
 export function set_reading(ch: i32, v: i32): void { setReading(ch, v); }
 export function api_buffer_size(): i32 { return C.API_BYTES; }
 
