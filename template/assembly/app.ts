@@ -4,8 +4,8 @@
 // thermostat/temperature. thermostat/setpoint (QoS 1, "22.5") moves the
 // setpoint. thermostat/status is "online" while it is connected, and the
 // broker publishes its will, "offline", when it drops off.
-import { ascii, viewOf, View, Writer, publish, subscribe, setWill, onConnect, every,
-         pinMode, pinWrite, adcRead, OUTPUT } from "atmqtt";
+import { ascii, viewOf, View, Writer, workBuffer, publish, subscribe, setWill, onConnect,
+         every, pinMode, pinWrite, adcRead, OUTPUT } from "atmqtt";
 import { heaterOn, tenthsFromAdc, validSetpoint } from "./thermostat";
 
 const SENSOR = 0;            // ADC channel of the LM35
@@ -14,13 +14,14 @@ const PERIOD_MS: u32 = 5000;
 
 let setpoint: i32 = 200;     // 0.1 °C: 20.0 °C
 let heating = false;
-const json = Writer.over(memory.data(96), 96);
 
 function control(): void {
   const t = tenthsFromAdc(adcRead(SENSOR));
   heating = heaterOn(t, setpoint, heating);
   pinWrite(RELAY, heating ? 1 : 0);
-  publish(ascii("thermostat/temperature"), json.clear().begin()
+  // the JSON is written into the API's scratch buffer: no RAM of our own
+  const json = Writer.over(workBuffer(), 96);
+  publish(ascii("thermostat/temperature"), json.begin()
     .keyFixed(ascii("temperature"), t, 1)
     .keyFixed(ascii("setpoint"), setpoint, 1)
     .keyBool(ascii("heating"), heating).end());
