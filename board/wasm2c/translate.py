@@ -32,14 +32,18 @@ text = text[:start] + '#include "w2c_prelude.h"\n\n' + text[end:]
 
 # memory accesses: i32_load(&instance->w2c_memory, (u64)(w2c_i0) + 4u)
 access = re.compile(r'\(u64\)\((w2c_[A-Za-z0-9_]+)\)(?: \+ (\d+)u?)?')
+# an unsigned i32 -> i64 value would look like an address to that pattern
+if re.search(r'= \(u64\)\(w2c_', text):
+    fail('an i64.extend_i32_u value cast (u64)(VAR), which the address rewrite would break')
 count = 0
 def addr(m):
     global count
     count += 1
     return f'{m.group(1)}, {m.group(2) or 0}u'
 text = access.sub(addr, text)
-# i64 comparisons are written (u64)((s64)a < (s64)b): values, not addresses
-if '(u64)' in re.sub(r'\(u64\)\(\((?:s|u)64\)', '', text.split('#include "w2c_prelude.h"', 1)[1]):
+# i64 comparisons are written (u64)((s64)a < (s64)b), i64.extend_i32_s
+# (u64)(s64)(s32)(a): values, not addresses
+if '(u64)' in re.sub(r'\(u64\)(?:\(\((?:s|u)64\)|\(s64\)\(s32\)\()', '', text.split('#include "w2c_prelude.h"', 1)[1]):
     fail('a (u64) cast left that is not a memory address')
 
 seg, n_seg = re.subn(r'static const u8 (data_segment_data_)', r'static const u8 W2C_FLASH \1', text)
