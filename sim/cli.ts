@@ -1,6 +1,7 @@
 // `atmqtt sim`: runs the firmware in the Node host against a broker and
 // speaks a line protocol: commands on stdin, one JSON event a line on stdout.
 import readline from 'node:readline';
+import path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { NodeHost, errorName, type Config, type HostEvent, type Message } from '../board/node/host.ts';
 import { startBroker, type EmbeddedBroker } from './broker.ts';
@@ -567,6 +568,14 @@ async function prepareBoard(name: keyof typeof BOARDS): Promise<BoardEmulator> {
   }
   const missing = missingTools(board);
   if (missing) { emit({ event: 'error', code: 'missing-tool', message: missing }); process.exit(2); }
+  // in a user project: the image atmqtt build --board made of its app
+  const root = userProject();
+  if (root !== null) {
+    const artifact = path.join(root, 'build', name, path.basename(board.artifact));
+    if (mtime(artifact) === 0) { emit({ event: 'error', code: 'bad-argument', message: `${artifact}: missing: run atmqtt build --board ${name} first` }); process.exit(2); }
+    if (mtime(artifact) < mtime(path.join(root, APP_SOURCE))) process.stderr.write(`atmqtt sim: ${artifact} is older than ${APP_SOURCE}: run atmqtt build --board ${name} to run your latest app\n`);
+    return { ...board, artifact };
+  }
   const built = ensureBuilt(board, (s) => process.stderr.write(`${s}\n`));
   if (built) { emit({ event: 'error', code: 'build-failed', message: built }); process.exit(1); }
   return board;
@@ -577,6 +586,7 @@ async function boardMain(args: Args, board: BoardEmulator, url: string, broker: 
     board, modem: args.modem as ModemKind, config: { ...args.config, url }, trace: args.trace,
     rxFifo: args.rxFifo, ca: args.ca, apSsid: args.apSsid, apPassword: args.apPassword,
     secrets: secretsOf(args), emit, eventLine, messageEvent,
+    ...(userProject() !== null && board.profile === 'small' ? { logMap: appProfile(userProject()!, PROFILES.small).logMap } : {}),
   });
   await run.start();
   const finish = async (drain: boolean): Promise<never> => {

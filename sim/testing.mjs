@@ -19,13 +19,20 @@ const BIN = fileURLToPath(new URL('../bin/atmqtt.js', import.meta.url));
  * @param {number} [o.timeoutMs] how long the first connection may take (default 60 s)
  * @returns {Promise<Device>}
  * ATMQTT_RUNTIME=wasm3 runs it under the wasm3 interpreter, ATMQTT_PROFILE=small the small
- * build, ATMQTT_GUARD=1 under the RAM guard (any access past the profile's budget traps).
+ * build, ATMQTT_GUARD=1 under the RAM guard (any access past the profile's budget traps),
+ * ATMQTT_BOARD=atmega1284p the image `atmqtt build --board atmega1284p` made, in its CPU's emulator.
  */
 export async function startDevice(o = {}) {
   const args = ['sim', ...(o.args ?? ['--modem', 'sim800'])];
-  if (process.env.ATMQTT_RUNTIME === 'wasm3' && !args.includes('--runtime')) args.push('--runtime', 'wasm3');
-  if (process.env.ATMQTT_PROFILE === 'small' && !args.includes('--profile')) args.push('--profile', 'small');
-  if (process.env.ATMQTT_GUARD === '1' && !args.includes('--guard')) args.push('--guard');
+  const board = process.env.ATMQTT_BOARD;
+  // a board fixes its engine and profile
+  if (board !== undefined && board !== '') {
+    if (!args.includes('--board')) args.push('--board', board);
+  } else {
+    if (process.env.ATMQTT_RUNTIME === 'wasm3' && !args.includes('--runtime')) args.push('--runtime', 'wasm3');
+    if (process.env.ATMQTT_PROFILE === 'small' && !args.includes('--profile')) args.push('--profile', 'small');
+    if (process.env.ATMQTT_GUARD === '1' && !args.includes('--guard')) args.push('--guard');
+  }
   const d = new Device(spawn(process.execPath, [BIN, ...args], { cwd: o.cwd ?? process.cwd(), stdio: ['pipe', 'pipe', 'pipe'] }));
   const broker = await d.waitFor((e) => e.event === 'broker', o.timeoutMs ?? 60_000, 'the embedded broker');
   d.url = broker.url;

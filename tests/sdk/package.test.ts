@@ -61,6 +61,11 @@ test('the telemetry app as a user project builds the module npm run build makes 
   }
   // the small build's log ids, for atmqtt sim to print their texts
   assert.deepEqual(logTexts(path.join(dir, 'build/app-small.logs.txt')), logTexts(path.join(REPO_ROOT, 'build/atmqtt-small.logs.txt')));
+  // atmqtt flash in the project: its module wrapped into build/app.img (no port: --dry-run)
+  const f = atmqtt(['flash', '--dry-run'], dir);
+  assert.equal(f.code, 0, f.out);
+  assert.match(f.out, /write-flash 0x[0-9a-f]+ \S*build\/app\.img/);
+  assert.match(f.out, new RegExp(`${readFileSync(path.join(dir, 'build/app.wasm')).length}-byte module`));
 });
 
 test('a user file with ascii() texts compiles against the package; a compile error fails the build', { timeout: 5 * 60_000 }, (t) => {
