@@ -36,7 +36,7 @@ export const KEY_WILL_QOS = 8;
 export const KEY_WILL_RETAIN = 9;
 /** link: `socket` (host sockets), `sim800`, `sim900`, `esp-at` (AT modem on the UART). Default: socket. */
 export const KEY_LINK = 10;
-/** telemetry interval, seconds (0: the telemetry app is off). Default: 0. Read by the app (apps/telemetry.ts). */
+/** telemetry interval, seconds (0: the telemetry app, apps/telemetry.ts, is off). Default: 0. */
 export const KEY_TELEMETRY_S = 11;
 /** telemetry topic; the app's other topics (`status`, `cmd`, `reply`) are its siblings. Default: `atmqtt/<client id>/telemetry`. */
 export const KEY_TELEMETRY_TOPIC = 12;

@@ -25,7 +25,7 @@ export class View {
   toInt(fallback: i32): i32 { return this.intAt(0, fallback); }
 
   /** The bytes from `from` to the end as a signed decimal, fallback if they
-   * are not one (empty, a stray byte, more than 9 digits). */
+   * are not one (empty, a stray byte, outside i32). */
   intAt(from: i32, fallback: i32): i32 { return this.fixedAt(from, 0, fallback); }
 
   /** A decimal with a fraction as an integer of `decimals` places:
@@ -33,6 +33,8 @@ export class View {
    * (places past `decimals` are dropped). Fallback if not a number. */
   toFixed(decimals: i32, fallback: i32): i32 { return this.fixedAt(0, decimals, fallback); }
 
+  // u32 arithmetic with overflow checks, no i64: wasm2c's AVR translation
+  // (board/avr) takes no 64-bit casts
   private fixedAt(from: i32, decimals: i32, fallback: i32): i32 {
     const n = this.len;
     if (from < 0 || from >= n || <u32>decimals > 9) return fallback;
@@ -40,7 +42,8 @@ export class View {
     const c0 = load<u8>(this.ptr + i);
     const neg = c0 == 0x2D;
     if (neg || c0 == 0x2B) i++;
-    let v: i64 = 0;
+    const LIMIT: u32 = 0x80000000; // |i32.MIN_VALUE|
+    let v: u32 = 0;
     let digits = 0;
     let places = -1; // -1: no '.' seen yet
     for (; i < n; i++) {
@@ -48,16 +51,19 @@ export class View {
       if (c == 0x2E && places < 0) { places = 0; continue; }
       const d = c - 48;
       if (d < 0 || d > 9) return fallback;
-      if (places >= decimals) continue;
+      if (places >= decimals) continue; // places past `decimals` are dropped
       if (places >= 0) places++;
-      if (++digits > 9 + decimals) return fallback;
-      v = v * 10 + d;
+      digits++;
+      if (v > (LIMIT - <u32>d) / 10) return fallback;
+      v = v * 10 + <u32>d;
     }
     if (digits == 0) return fallback;
-    for (let k = max(places, 0); k < decimals; k++) v *= 10;
-    if (neg) v = -v;
-    if (v > <i64>i32.MAX_VALUE || v < <i64>i32.MIN_VALUE) return fallback;
-    return <i32>v;
+    for (let k = max(places, 0); k < decimals; k++) {
+      if (v > LIMIT / 10) return fallback;
+      v *= 10;
+    }
+    if (v > (neg ? LIMIT : LIMIT - 1)) return fallback;
+    return neg ? <i32>(0 - v) : <i32>v;
   }
 }
 

@@ -18,20 +18,22 @@ const KEY_TELEMETRY_TOPIC = 12;
 /** The switched output (`output 0|1`). */
 const PIN_OUTPUT = 6;
 const TOPIC_BYTES: i32 = SMALL ? 48 : 64;
+/** The topic writer's capacity: a sibling (`status`, `reply`) of the
+ * longest telemetry topic still fits. */
+const TOPIC_ROOM: i32 = TOPIC_BYTES + 8;
 /** The longest command echoed in a reply. */
 const ECHO = 48;
 
 // The topics are made again for each message, from the configuration or
 // the client id: the app keeps no topic in RAM.
 let baseLen: i32 = 0;
-let intervalS: i32 = 0;
 let timer: i32 = -1;
 let output: i32 = 0;
 
 /** The telemetry topic in the work buffer's first part: configured, or
  * `atmqtt/<client id>/telemetry`; overflowed when it does not fit. */
 function topic(): Writer {
-  const w = Writer.over(workBuffer(), TOPIC_BYTES + Writer.HEADER);
+  const w = Writer.over(workBuffer(), TOPIC_ROOM + Writer.HEADER);
   if (!configText(KEY_TELEMETRY_TOPIC, w)) {
     const id = clientId();
     w.text(ascii("atmqtt/"));
@@ -51,7 +53,7 @@ function sibling(leaf: usize): Writer {
 
 /** A payload writer over the rest of the work buffer. */
 function payload(): Writer {
-  return Writer.over(workBuffer() + TOPIC_BYTES + Writer.HEADER, WORK_BYTES - TOPIC_BYTES - Writer.HEADER);
+  return Writer.over(workBuffer() + TOPIC_ROOM + Writer.HEADER, WORK_BYTES - TOPIC_ROOM - Writer.HEADER);
 }
 
 function field(w: Writer, name: usize, v: i32, tenths: bool): void {
@@ -104,7 +106,6 @@ function onCommand(t: View, p: View): void {
 }
 
 function start(s: i32): void {
-  intervalS = s;
   cancel(timer);
   timer = every(<u32>s * 1000, tick);
 }
@@ -119,13 +120,15 @@ export function setup(): void {
   if (s < 0 || s > 86400) { logError(ascii("telemetry: bad config")); return; }
   if (s == 0) return;
   const t = topic();
-  if (t.overflowed() || t.len == 0) { logError(ascii("telemetry: bad config")); return; }
+  if (t.overflowed() || t.len == 0 || t.len > TOPIC_BYTES) { logError(ascii("telemetry: bad config")); return; }
   baseLen = t.len;
   while (baseLen > 0 && t.at(baseLen - 1) != 0x2F) baseLen--;
-  if (!hasWill()) setWillTo(sibling(ascii("status")), viewOf(ascii("offline")), 1, true);
+  if (!hasWill() && setWillTo(sibling(ascii("status")), viewOf(ascii("offline")), 1, true) < 0) {
+    logError(ascii("telemetry: bad config"));
+  }
   pinMode(PIN_OUTPUT, OUTPUT);
   onConnect(online);
   // before the first connect: the firmware subscribes on every new session
-  subscribeTo(sibling(ascii("cmd")), 1, onCommand);
+  if (subscribeTo(sibling(ascii("cmd")), 1, onCommand) < 0) logError(ascii("telemetry: bad config"));
   start(s);
 }

@@ -63,5 +63,17 @@ if poke:
     text = text.replace(head, head + f'  {{ static u32 test_calls; if (++test_calls == {poke}u) '
                         'i32_store(&instance->w2c_memory, W2C_MEMORY_BYTES, 0u, 0u); }\n')
 
+# the runtime's static table and signature registry (wasm-rt.h) must hold
+# what this module declares: an app adds its setup, handlers, timers and
+# hooks to the table. Too small would be an abort() at start-up (on AVR a
+# silent hang until the watchdog); make it a compile error that says so.
+tab = re.search(r'wasm_rt_allocate_funcref_table\(&instance->w2c_T0, (\d+), (\d+)\)', text)
+n_table = int(tab.group(1)) if tab else 0
+n_types = text.count('wasm_rt_register_func_type(')
+text += (f'\n#if W2C_TABLE_MAX < {n_table}u\n#error "the module\'s function table has {n_table} entries '
+         f'(the firmware and the app\'s setup, handlers, timers, hooks): build with -DW2C_TABLE_MAX={n_table}u"\n#endif\n'
+         f'#if W2C_FUNC_TYPES_MAX < {n_types}u\n#error "the module has {n_types} function signatures: '
+         f'build with -DW2C_FUNC_TYPES_MAX={n_types}u"\n#endif\n')
+
 open(dst, 'w', encoding='utf-8').write(text)
 print(f'{dst}: {count} memory accesses, {n_seg} data segments in flash, {n_assert} asserts dropped')

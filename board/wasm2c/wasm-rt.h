@@ -17,7 +17,9 @@
 #define W2C_MEMORY_BYTES 4096u /* small profile: the module stays below it by construction */
 #endif
 #ifndef W2C_TABLE_MAX
-#define W2C_TABLE_MAX 4u       /* funcref table entries (the module has 2) */
+#define W2C_TABLE_MAX 16u      /* funcref table entries: the firmware's 1 and the app's
+                                  (setup, handlers, timers, hooks; the telemetry app 6);
+                                  translate.py makes a larger module a compile error */
 #endif
 #ifndef W2C_FUNC_TYPES_MAX
 #define W2C_FUNC_TYPES_MAX 16u /* distinct function signatures */
