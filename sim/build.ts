@@ -92,7 +92,26 @@ export function staticDataEnd(wasm: Buffer): number {
   return end;
 }
 
-/** One profile's module: compile, shrink, and its RAM-guarded twin. Returns its size line. */
+/**
+ * The allocation check (scripts/check-alloc.mjs): nothing that runs after
+ * setup may reach the allocator. The shipped module has no names, so where
+ * an allocator is in it the check cannot tell the app's setup (which may
+ * allocate) from a handler: then the same sources are compiled once more
+ * with --debug (names, same code) and that is checked exactly.
+ */
+function checkAlloc(root: string, wasm: string, target: string, logMap: string | undefined, t: { asc: string }): void {
+  const script = path.join(PKG_ROOT, 'scripts', 'check-alloc.mjs');
+  const quick = spawnSync(process.execPath, [script, wasm], { cwd: root, encoding: 'utf8' });
+  if (quick.status === 0) return;
+  const named = wasm.replace(/\.wasm$/, '-named.wasm');
+  run(process.execPath, [t.asc, 'build/entry.ts', '--config', path.join(PKG_ROOT, 'asconfig.json'), '--target', target, '--debug',
+    '--outFile', named, '--textFile', named.replace(/\.wasm$/, '.wat'), '--transform', path.join(PKG_ROOT, 'scripts', 'ascii-transform.mjs')], root,
+    logMap ? { ASCII_LOG_MAP: `${logMap}.named` } : {});
+  const exact = spawnSync(process.execPath, [script, named], { cwd: root, encoding: 'utf8' });
+  if (exact.status !== 0) throw new BuildError(`${wasm}: allocates after setup (the firmware never frees: a slow leak that ends in a trap)\n${exact.stdout}${exact.stderr}`);
+}
+
+/** One profile's module: compile, shrink, its RAM-guarded twin, the allocation check. Returns its size line. */
 function buildProfile(root: string, profile: ProfileName, t: { asc: string; wasmOpt: string }): string {
   const f = appFiles(root, profile);
   const target = profile === 'small' ? 'small' : 'release';
@@ -105,6 +124,7 @@ function buildProfile(root: string, profile: ProfileName, t: { asc: string; wasm
     : ['shrink', 'build:guard', ['build/atmqtt.wasm', 'build/atmqtt-guarded.wasm']];
   run(process.execPath, [t.wasmOpt, ...scriptArgs(shrink, own[0]!, rel(f.wasm))], root);
   run(process.execPath, [t.wasmOpt, ...scriptArgs(guard, own[0]!, rel(f.wasm)).map((w) => (w === own[1] ? rel(f.guarded) : w))], root);
+  checkAlloc(root, rel(f.wasm), target, f.logMap, t);
   const wasm = readFileSync(f.wasm);
   const budget = PROFILES[profile].budget;
   return `${rel(f.wasm)}: ${wasm.length} B, static data ${staticDataEnd(wasm)} of ${budget} B of RAM (${profile} profile)`;

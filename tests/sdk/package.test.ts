@@ -90,6 +90,20 @@ test('a user file with ascii() texts compiles against the package; a compile err
   assert.match(b.out, /atmqtt build: .*failed/);
 });
 
+test('atmqtt build runs the allocation check: a handler that allocates fails the build, setup may', { timeout: 5 * 60_000 }, (t) => {
+  const fixture = (f: string): string => readFileSync(path.join(REPO_ROOT, 'tests/fixtures/alloc', f), 'utf8').replace('"../../../assembly/sdk"', '"atmqtt"');
+  const leaky = project(fixture('leaky-app.ts'));
+  t.after(() => rmSync(leaky, { recursive: true, force: true }));
+  const l = atmqtt(['build', '--profile', 'small'], leaky);
+  assert.equal(l.code, 1, l.out);
+  assert.match(l.out, /allocates after setup/);
+  assert.match(l.out, /tick/);
+  const once = project(fixture('setup-only-app.ts'));
+  t.after(() => rmSync(once, { recursive: true, force: true }));
+  const o = atmqtt(['build', '--profile', 'small'], once);
+  assert.equal(o.code, 0, o.out);
+});
+
 test('build, sim and init refuse what they cannot do, by name', () => {
   const empty = mkdtempSync(path.join(tmpdir(), 'atmqtt-empty-'));
   try {
