@@ -34,9 +34,15 @@ export async function startDevice(o = {}) {
     if (process.env.ATMQTT_GUARD === '1' && !args.includes('--guard')) args.push('--guard');
   }
   const d = new Device(spawn(process.execPath, [BIN, ...args], { cwd: o.cwd ?? process.cwd(), stdio: ['pipe', 'pipe', 'pipe'] }));
-  const broker = await d.waitFor((e) => e.event === 'broker', o.timeoutMs ?? 60_000, 'the embedded broker');
-  d.url = broker.url;
-  await d.waitFor((e) => e.event === 'connected', o.timeoutMs ?? 60_000, 'the first connection');
+  try {
+    const broker = await d.waitFor((e) => e.event === 'broker', o.timeoutMs ?? 60_000, 'broker line (the embedded broker)');
+    d.url = broker.url;
+    await d.waitFor((e) => e.event === 'connected', o.timeoutMs ?? 60_000, 'connection to the broker');
+  } catch (e) {
+    // a device that never came up is ended here: the caller has no handle to stop it
+    await d.stop();
+    throw e;
+  }
   return d;
 }
 

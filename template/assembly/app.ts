@@ -1,5 +1,5 @@
 // A thermostat. Every 5 s it reads the temperature on ADC channel 0,
-// switches the heater relay on pin 7 (with half a degree of hysteresis)
+// switches the heater relay on pin 13 (with half a degree of hysteresis)
 // and publishes {"temperature":21.5,"setpoint":20.0,"heating":false} to
 // thermostat/temperature. thermostat/setpoint (QoS 1, "22.5") moves the
 // setpoint. thermostat/status is "online" while it is connected, and the
@@ -9,7 +9,7 @@ import { ascii, viewOf, View, Writer, workBuffer, publish, subscribe, setWill, o
 import { heaterOn, tenthsFromAdc, validSetpoint } from "./thermostat";
 
 const SENSOR = 0;            // ADC channel of the LM35
-const RELAY = 7;             // heater relay output
+const RELAY = 13;            // heater relay output
 const PERIOD_MS: u32 = 5000;
 
 let setpoint: i32 = 200;     // 0.1 °C: 20.0 °C

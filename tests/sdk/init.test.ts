@@ -3,8 +3,8 @@
 // `atmqtt init` of a thermostat project that depends on the tarball, a real
 // `npm install` from the registry, then the project's own `npm test` (its
 // build, its as-pect spec, its app in the simulator on V8), and the same
-// simulator test again under the wasm3 interpreter and in the small profile
-// under the RAM guard.
+// simulator test again under the wasm3 interpreter, in the small profile
+// under the RAM guard, and on the emulated ATmega1284P (simavr).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -33,7 +33,7 @@ function run(cmd: string, args: string[], cwd: string, timeoutMs: number, env: R
 const tail = (s: string, n = 60): string => s.split('\n').slice(-n).join('\n');
 const MIN = 60_000;
 
-test('atmqtt init from the packed checkout: npm install, then the project\'s npm test, on V8, wasm3 and the small profile', { timeout: 20 * MIN }, async (t) => {
+test('atmqtt init from the packed checkout: npm install, then the project\'s npm test, on V8, wasm3, the small profile and the ATmega1284P', { timeout: 25 * MIN }, async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'atmqtt-init-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const times: string[] = [];
@@ -82,5 +82,14 @@ test('atmqtt init from the packed checkout: npm install, then the project\'s npm
     assert.match(r.out, /# pass 1\n# fail 0/);
     times.push(`${name} ${(r.ms / 1000).toFixed(0)} s`);
   }
+  // and on the ATmega1284P under simavr: the project's image from atmqtt build --board
+  const avr = await run(process.execPath, [CLI, 'build', '--board', 'atmega1284p'], project, 6 * MIN);
+  assert.equal(avr.code, 0, tail(avr.out));
+  assert.match(avr.out, /atmega1284p: ATmega1284P image/);
+  for (const line of avr.out.split('\n').filter((l) => /# (Program|Data):/.test(l))) console.log(`thermostat on the ATmega1284P: ${line.replace(/^#\s*/, '')}`);
+  const board = await run('npm', ['run', '-s', 'test:sim'], project, 6 * MIN, { ATMQTT_BOARD: 'atmega1284p' });
+  assert.equal(board.code, 0, `atmega1284p:\n${tail(board.out, 120)}`);
+  assert.match(board.out, /# pass 1\n# fail 0/);
+  times.push(`atmega1284p build ${(avr.ms / 1000).toFixed(0)} s + test ${(board.ms / 1000).toFixed(0)} s`);
   console.log(`atmqtt init project: ${times.join(', ')}`);
 });
