@@ -41,7 +41,6 @@ function send(t: usize, tl: i32, payload: View, qos: i32, retain: bool): i32 {
   return S.publish(t, tl, payload.ptr, payload.len, qos, retain);
 }
 
-
 /** [u16 len][filter][qos] in the API buffer (the filter may already lie there). */
 function list(f: usize, fl: i32, qos: i32): i32 {
   memory.copy(apiBuf + 2, f, fl);
