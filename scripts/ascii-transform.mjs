@@ -21,8 +21,14 @@
 // family left out is compiled from link/driver-absent.ts (no command texts).
 // ATMQTT_WS=0 leaves the WebSocket client out: config.ts's WS_SET line
 // becomes 0 and ws/ws.ts is compiled from ws.small.ts, as in the small profile.
+//
+// The same works when the firmware is a dependency (`atmqtt build` in a user
+// project): asc names the package's files ~lib/atmqtt/assembly/..., which are
+// matched here by their path inside the package and read from it; a user
+// file that calls ascii() imports __ascii from "atmqtt/assembly/mem/ascii".
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Functions whose text argument is a log text: host/log.ts and the
  * one-argument log helpers of link/modem.ts (say) and app/config.ts (bad). */
@@ -46,6 +52,10 @@ const ABSENT = 'assembly/link/driver-absent.ts';
 const LTE_LINES = 'assembly/link/lte-lines.ts';
 const WS_SET_LINE = /^export const WS_SET: i32 = \d+;$/m;
 const WS = 'assembly/ws/ws.ts';
+/** This package's root (the transform lives in its scripts/), and how asc
+ * names its files when it is compiled as a dependency. */
+const PKG_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const PKG_LIB = '~lib/atmqtt/';
 
 /** "sim800,esp-at" -> the families' names, checked; a bad name throws. */
 export function parseModems(list) {
@@ -127,8 +137,22 @@ export function rewriteAll(sources, small = false) {
   return { texts: out, blob, ids };
 }
 
+/**
+ * A source's path as this transform matches it: the package's files by
+ * their path inside it ("assembly/config.ts", also from ~lib/atmqtt/...),
+ * a user's by theirs; null for the standard library and other packages.
+ * pkg: whether the file is the package's (read swaps from PKG_ROOT).
+ */
+function place(normalizedPath, asDependency) {
+  if (normalizedPath.startsWith(PKG_LIB)) return { path: normalizedPath.slice(PKG_LIB.length), pkg: true };
+  if (normalizedPath.startsWith('~lib/')) return null;
+  // the firmware's own build: its files are the package's
+  return { path: normalizedPath, pkg: !asDependency };
+}
+
 /** How mem/ascii.ts is imported from a file (on the file's first line, so line numbers stay). */
-function importFrom(path) {
+function importFrom(path, pkg) {
+  if (!pkg) return `import { __ascii } from "atmqtt/${HOME.replace(/\.ts$/, '')}"; `;
   let rel = posix.relative(posix.dirname(path), HOME.replace(/\.ts$/, ''));
   if (!rel.startsWith('.')) rel = './' + rel;
   return `import { __ascii } from "${rel}"; `;
@@ -138,42 +162,58 @@ export default class AsciiTransform {
   afterParse(parser) {
     const limit = this.program.options.lowMemoryLimit;
     const small = limit > 0 && limit <= SMALL_LIMIT;
-    const user = parser.sources.filter((s) => !s.normalizedPath.startsWith('~lib/'));
+    const baseDir = this.baseDir ?? '.';
+    // compiled as a dependency when the package's files come from ~lib
+    const asDependency = parser.sources.some((s) => s.normalizedPath.startsWith(PKG_LIB));
+    const user = [];
+    const where = new Map();
+    for (const s of parser.sources) {
+      const w = place(s.normalizedPath, asDependency);
+      if (w === null) continue;
+      user.push(s);
+      where.set(s, w);
+    }
+    const rel = (s) => where.get(s).path;
+    // the swaps' keys: package files by their path in it, a user's prefixed
+    const key = (s) => (where.get(s).pkg ? '' : 'user:') + rel(s);
+    const pkgFile = (p) => readFileSync(posix.join(PKG_ROOT, p), 'utf8');
     const swap = new Map();
     if (small) {
       for (const s of user) {
-        const alt = s.normalizedPath.replace(/\.ts$/, '.small.ts');
-        const file = posix.join(this.baseDir ?? '.', alt);
-        if (existsSync(file)) swap.set(s.normalizedPath, readFileSync(file, 'utf8'));
+        const alt = rel(s).replace(/\.ts$/, '.small.ts');
+        const file = where.get(s).pkg ? posix.join(PKG_ROOT, alt) : posix.join(baseDir, alt);
+        if (existsSync(file)) swap.set(key(s), readFileSync(file, 'utf8'));
       }
       // no LTE driver fits 4 KiB: the same stand-in as a family left out of the modem set
-      const absent = readFileSync(posix.join(this.baseDir ?? '.', ABSENT), 'utf8');
+      const absent = pkgFile(ABSENT);
       for (const n of ['sim7600', 'bg96']) swap.set(MODEM_FAMILIES[n].driver, absent);
     }
+    const pkgSource = (p) => user.find((s) => where.get(s).pkg && rel(s) === p);
     const modems = process.env.ATMQTT_MODEMS;
     if (modems !== undefined) {
       const names = parseModems(modems);
-      const config = user.find((s) => s.normalizedPath === CONFIG);
+      const config = pkgSource(CONFIG);
       if (!config || !MODEM_SET_LINE.test(config.text)) throw new Error(`ATMQTT_MODEMS: no MODEM_SET line in ${CONFIG}`);
       const bits = names.reduce((b, n) => b | MODEM_FAMILIES[n].bit, 0);
       swap.set(CONFIG, config.text.replace(MODEM_SET_LINE, `export const MODEM_SET: i32 = ${bits};`));
-      const absent = readFileSync(posix.join(this.baseDir ?? '.', ABSENT), 'utf8');
+      const absent = pkgFile(ABSENT);
       for (const [n, f] of Object.entries(MODEM_FAMILIES)) if (!names.includes(n)) swap.set(f.driver, absent);
       // no LTE family: their link names are unknown words, as in the small profile
-      if (!names.includes('sim7600') && !names.includes('bg96')) swap.set(LTE_LINES, readFileSync(posix.join(this.baseDir ?? '.', LTE_LINES.replace(/\.ts$/, '.small.ts')), 'utf8'));
+      if (!names.includes('sim7600') && !names.includes('bg96')) swap.set(LTE_LINES, pkgFile(LTE_LINES.replace(/\.ts$/, '.small.ts')));
     }
     const ws = process.env.ATMQTT_WS;
     if (ws !== undefined && ws !== '1') {
       if (ws !== '0') throw new Error(`ATMQTT_WS: "${ws}": want 0 (no WebSocket) or 1`);
-      const config = user.find((s) => s.normalizedPath === CONFIG);
+      const config = pkgSource(CONFIG);
       const cfg = swap.get(CONFIG) ?? config?.text;
       if (cfg === undefined || !WS_SET_LINE.test(cfg)) throw new Error(`ATMQTT_WS: no WS_SET line in ${CONFIG}`);
       swap.set(CONFIG, cfg.replace(WS_SET_LINE, 'export const WS_SET: i32 = 0;'));
-      if (!swap.has(WS)) swap.set(WS, readFileSync(posix.join(this.baseDir ?? '.', WS.replace(/\.ts$/, '.small.ts')), 'utf8'));
+      if (!swap.has(WS)) swap.set(WS, pkgFile(WS.replace(/\.ts$/, '.small.ts')));
     }
-    const text = (s) => swap.get(s.normalizedPath) ?? s.text;
-    const using = user.filter((s) => s.normalizedPath !== HOME && (swap.has(s.normalizedPath) || text(s).includes('ascii("')));
-    const home = user.find((s) => s.normalizedPath === HOME);
+    const swapped = (s) => swap.has(key(s));
+    const text = (s) => (swapped(s) ? swap.get(key(s)) : s.text);
+    const home = pkgSource(HOME);
+    const using = user.filter((s) => s !== home && (swapped(s) || text(s).includes('ascii("')));
     if (using.length === 0 || !home) return;
     const { texts, blob, ids } = rewriteAll(using.map((s) => [s.normalizedPath, text(s)]), small);
     if (small && process.env.ASCII_LOG_MAP) {
@@ -182,7 +222,7 @@ export default class AsciiTransform {
     const redo = [[home, home.text + `\nexport const __ascii: usize = memory.data<u8>([${blob.join(',')}]);\n`]];
     for (const s of using) {
       const t = texts.get(s.normalizedPath);
-      redo.push([s, t.includes('(__ascii + ') ? importFrom(s.normalizedPath) + t : t]);
+      redo.push([s, t.includes('(__ascii + ') ? importFrom(rel(s), where.get(s).pkg) + t : t]);
     }
     for (const [source, t] of redo) {
       parser.sources.splice(parser.sources.indexOf(source), 1);

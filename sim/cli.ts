@@ -1,10 +1,11 @@
 // `atmqtt sim`: runs the firmware in the Node host against a broker and
 // speaks a line protocol: commands on stdin, one JSON event a line on stdout.
 import readline from 'node:readline';
+import path from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { NodeHost, errorName, type Config, type HostEvent, type Message } from '../board/node/host.ts';
 import { startBroker, type EmbeddedBroker } from './broker.ts';
-import { PROFILES, isProfileName, logExpander, type ProfileName } from './profile.ts';
+import { PROFILES, isProfileName, logExpander, type Profile, type ProfileName } from './profile.ts';
 import { createModem, traceLog, FAULTS, FIRMWARE_KINDS, MODEM_KINDS, isModemKind, kindInfo, kindList, type ModemEmulator, type ModemKind } from './modem/index.ts';
 import { runModemServer } from './modem-server.ts';
 import { UartLink, UartOpenError, type PinLine } from './uart-link.ts';
@@ -13,6 +14,9 @@ import { runDemo } from './demo.ts';
 import { BOARDS, isBoardName, loadBoard } from './board/index.ts';
 import { BoardRun, ensureBuilt, missingTools } from './board/run.ts';
 import type { BoardEmulator } from './board/types.ts';
+import { appProfile, userProject, APP_SOURCE } from './project.ts';
+import { buildMain, mtime } from './build.ts';
+import { initMain } from './init.ts';
 
 const USAGE = `usage: atmqtt sim [--broker mqtt://host:port | mqtts://host:port | ws://host:port/path | wss://host:port/path]
   [--ca FILE] [--insecure] [--client-id ID]
@@ -233,6 +237,9 @@ function eventLine(e: HostEvent): object {
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 const TOP_USAGE = `usage: atmqtt COMMAND [flags]   (atmqtt COMMAND --help for each)
+  init     write a new project (a thermostat app, its tests) into a folder
+  build    in a project: compile its assembly/app.ts with the client (and a board's image)
+  flash    write a module to an ESP32's or ESP8266's flash (in a project: build/app.wasm)
   sim      run the firmware against a broker: on the desktop (V8 or wasm3), through an
            emulated modem, or inside the emulator of a board's CPU (--board)
   modem    serve an emulated AT modem over TCP, for a host outside this process
@@ -341,12 +348,17 @@ async function main(argv: string[]): Promise<void> {
   if (argv[0] === 'modem') return modemMain(argv.slice(1));
   if (argv[0] === 'broker') return brokerMain(argv.slice(1));
   if (argv[0] === 'demo') return demoMain(argv.slice(1));
+  if (argv[0] === 'build') process.exit(buildMain(argv.slice(1)));
+  if (argv[0] === 'init') process.exit(initMain(argv.slice(1)));
+  if (argv[0] === 'flash') return flashMain(argv.slice(1));
   if (argv[0] !== 'sim') {
     emit({ event: 'error', code: 'bad-argument', message: argv[0] === undefined ? 'missing command' : `unknown command ${argv[0]}` });
     process.stderr.write(TOP_USAGE + '\n');
     process.exit(2);
   }
   const args = parseArgs(argv.slice(1));
+  // the module to run, checked before anything starts (a project not built yet says so)
+  const profile = args.board === undefined ? simProfile(args) : PROFILES.default;
   // a board's tools and image first: nothing is started for a board that cannot run
   const board = args.board !== undefined ? await prepareBoard(args.board as keyof typeof BOARDS) : undefined;
   // an external UART: opened first, so a missing or busy port costs nothing else
@@ -374,12 +386,12 @@ async function main(argv: string[]): Promise<void> {
       ca: args.ca,
     });
   }
-  const expand = logExpander(PROFILES[args.profile]);
+  const expand = logExpander(profile);
   const host = new NodeHost({
     runtime: args.runtime,
     // the RAM guard: every access past the profile's budget traps, as on a board
-    wasmPath: args.wasm ?? (args.guard ? PROFILES[args.profile].guarded : PROFILES[args.profile].wasm),
-    ...(args.guard ? { ramBudget: PROFILES[args.profile].budget } : {}),
+    wasmPath: args.wasm ?? (args.guard ? profile.guarded : profile.wasm),
+    ...(args.guard ? { ramBudget: profile.budget } : {}),
     uart: link ?? modem,
     ca: args.ca,
     config: { ...args.config, url },
@@ -481,6 +493,29 @@ async function main(argv: string[]): Promise<void> {
   if (!args.stay) await finish(true);
 }
 
+/** The modules `atmqtt sim` runs: in a user project (atmqtt init) its
+ * build/app*.wasm, else this package's own build. */
+function simProfile(args: Args): Profile {
+  const p = PROFILES[args.profile];
+  const root = args.wasm === undefined ? userProject() : null;
+  if (root === null) return p;
+  const user = appProfile(root, p);
+  const wasm = args.guard ? user.guarded : user.wasm;
+  const source = `${root}/${APP_SOURCE}`;
+  if (mtime(wasm) === 0) fail(`${wasm}: missing: run atmqtt build${args.profile === 'small' ? ' --profile small' : ''} first`);
+  if (mtime(wasm) < mtime(source)) process.stderr.write(`atmqtt sim: ${wasm} is older than ${APP_SOURCE}: run atmqtt build to run your latest app\n`);
+  return user;
+}
+
+/** `atmqtt flash ...`: board/flash/flash.ts; in a project, its build/app.wasm by default. */
+async function flashMain(argv: string[]): Promise<void> {
+  const { main: flash } = await import('../board/flash/flash.ts');
+  const root = userProject();
+  const given = argv.some((a) => a === '--image' || a === '--wasm' || a.startsWith('--image=') || a.startsWith('--wasm='));
+  const extra = root !== null && !given ? ['--wasm', `${root}/build/app.wasm`, '--out', `${root}/build/app.img`] : [];
+  process.exit(flash([...argv, ...extra]));
+}
+
 /** Set once the simulator runs: what to do when the --uart stream ends. */
 let linkClosed: (why: string) => void = (why) => {
   emit({ event: 'error', code: 'uart-closed', message: why });
@@ -533,6 +568,14 @@ async function prepareBoard(name: keyof typeof BOARDS): Promise<BoardEmulator> {
   }
   const missing = missingTools(board);
   if (missing) { emit({ event: 'error', code: 'missing-tool', message: missing }); process.exit(2); }
+  // in a user project: the image atmqtt build --board made of its app
+  const root = userProject();
+  if (root !== null) {
+    const artifact = path.join(root, 'build', name, path.basename(board.artifact));
+    if (mtime(artifact) === 0) { emit({ event: 'error', code: 'bad-argument', message: `${artifact}: missing: run atmqtt build --board ${name} first` }); process.exit(2); }
+    if (mtime(artifact) < mtime(path.join(root, APP_SOURCE))) process.stderr.write(`atmqtt sim: ${artifact} is older than ${APP_SOURCE}: run atmqtt build --board ${name} to run your latest app\n`);
+    return { ...board, artifact };
+  }
   const built = ensureBuilt(board, (s) => process.stderr.write(`${s}\n`));
   if (built) { emit({ event: 'error', code: 'build-failed', message: built }); process.exit(1); }
   return board;
@@ -543,6 +586,7 @@ async function boardMain(args: Args, board: BoardEmulator, url: string, broker: 
     board, modem: args.modem as ModemKind, config: { ...args.config, url }, trace: args.trace,
     rxFifo: args.rxFifo, ca: args.ca, apSsid: args.apSsid, apPassword: args.apPassword,
     secrets: secretsOf(args), emit, eventLine, messageEvent,
+    ...(userProject() !== null && board.profile === 'small' ? { logMap: appProfile(userProject()!, PROFILES.small).logMap } : {}),
   });
   await run.start();
   const finish = async (drain: boolean): Promise<never> => {

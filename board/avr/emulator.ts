@@ -22,8 +22,9 @@ export const board: BoardEmulator = {
     { cmd: 'simavr', pkg: 'simavr' },
     { cmd: 'cc', pkg: 'build-essential' },
   ],
+  // the harness is built beside the image (build.sh's OUT; a project's build/atmega1284p/)
   spawn: ({ artifact, modemPort }) => ({
-    cmd: path.join(ROOT, 'build/avr/atmqtt-simavr'),
+    cmd: path.join(path.dirname(path.resolve(ROOT, artifact)), 'atmqtt-simavr'),
     args: ['--elf', path.resolve(ROOT, artifact), '--modem-port', String(modemPort)],
   }),
   modemLink: 'framed',

@@ -13,7 +13,8 @@
 # pywasm3 0.5.0 sdist into build/wasm3-src on the first build.
 # env: CC (xtensa-lx106-elf-gcc), HEAP (d_m3FixedHeap, 40960),
 #      WASM (build/atmqtt.wasm), EMBED (0), IMAGE_MAX (32768),
-#      IMAGE_ADDR (0x300000; flash it with npm run flash -- --offset to match)
+#      IMAGE_ADDR (0x300000; flash it with npm run flash -- --offset to match),
+#      OUT (build/esp8266, with EMBED=1 build/esp8266-embed)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -29,8 +30,8 @@ heap="${HEAP:-40960}"
 embed="${EMBED:-0}"
 image_max="${IMAGE_MAX:-32768}"
 image_addr="${IMAGE_ADDR:-0x300000}"
-if [ "$embed" = 1 ]; then out=build/esp8266-embed; mode="embedded image (.irom0.text)"
-else out=build/esp8266; mode="image read from flash $image_addr into a ${image_max}-byte RAM buffer"; fi
+if [ "$embed" = 1 ]; then out="${OUT:-build/esp8266-embed}"; mode="embedded image (.irom0.text)"
+else out="${OUT:-build/esp8266}"; mode="image read from flash $image_addr into a ${image_max}-byte RAM buffer"; fi
 rm -rf "$out" && mkdir -p "$out/wasm3"
 t0=$(date +%s)
 if [ "$embed" = 1 ]; then

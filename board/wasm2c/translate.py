@@ -47,8 +47,9 @@ def addr(m):
     count += 1
     return f'{m.group(1)}, {m.group(2) or 0}u'
 text = access.sub(addr, text)
-# i64 comparisons are written (u64)((s64)a < (s64)b): values, not addresses
-if '(u64)' in re.sub(r'\(u64\)\(\((?:s|u)64\)', '', text.split('#include "w2c_prelude.h"', 1)[1]):
+# i64 comparisons are written (u64)((s64)a < (s64)b), i64.extend_i32_s
+# (u64)(s64)(s32)(a): values, not addresses
+if '(u64)' in re.sub(r'\(u64\)(?:\(\((?:s|u)64\)|\(s64\)\(s32\)\()', '', text.split('#include "w2c_prelude.h"', 1)[1]):
     fail('a (u64) cast left that is not a memory address')
 
 seg, n_seg = re.subn(r'static const u8 (data_segment_data_)', r'static const u8 W2C_FLASH \1', text)

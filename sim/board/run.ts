@@ -32,6 +32,8 @@ export interface BoardRunOptions {
   /** the same JSON shapes as `atmqtt sim` on the desktop */
   eventLine(e: HostEvent): object;
   messageEvent(m: Message): object;
+  /** the small build's log ids, when not the package's own (a user project's) */
+  logMap?: string;
 }
 
 /** A figure line: `S a=1 b=2` → { a: 1, b: 2 } (text kept where not a number). */
@@ -107,7 +109,7 @@ export class BoardRun {
   stderrTail = '';
 
   constructor(private readonly o: BoardRunOptions) {
-    this.expand = logExpander(PROFILES[o.board.profile]);
+    this.expand = logExpander({ ...PROFILES[o.board.profile], ...(o.logMap !== undefined ? { logMap: o.logMap } : {}) });
     this.modem = createModem({
       kind: o.modem,
       baud: Number(o.config.baud ?? 115200),
@@ -130,7 +132,7 @@ export class BoardRun {
     const served = await serveTcp(this.modem, 0, b.modemLink);
     this.served = served;
     const modemPort = served.port;
-    const { cmd, args } = b.spawn({ artifact: `${ROOT}/${b.artifact}`, modemPort });
+    const { cmd, args } = b.spawn({ artifact: path.resolve(ROOT, b.artifact), modemPort });
     if (this.o.trace) this.log(`board ${b.name}: ${cmd} ${args.join(' ')}`);
     const proc = spawn(cmd, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
     this.proc = proc;
