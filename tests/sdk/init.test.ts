@@ -21,7 +21,10 @@ function run(cmd: string, args: string[], cwd: string, timeoutMs: number, env: R
   return new Promise((resolve) => {
     // without NODE_TEST_CONTEXT: a node --test below this one would otherwise skip its files and pass
     const { NODE_TEST_CONTEXT: _ctx, ...own } = process.env;
-    const p = spawn(cmd, args, { cwd, env: { ...own, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // and without this checkout's node_modules/.bin, which `npm test` puts first: a dev
+    // dependency brings an npm 6 there (no --pack-destination), and a user's machine has none
+    const PATH = (own.PATH ?? '').split(path.delimiter).filter((d) => !d.includes(`node_modules${path.sep}.bin`)).join(path.delimiter);
+    const p = spawn(cmd, args, { cwd, env: { ...own, PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (b: Buffer) => { out += b.toString(); });
     p.stderr.on('data', (b: Buffer) => { out += b.toString(); });
