@@ -28,6 +28,14 @@
 #endif
 #define CONSOLE_BAUD 115200UL
 #define MODEM_RX_RING 512u  /* 44 ms of 115200 baud: a CIPRXGET answer while loop() runs */
+/* hal_sleep's batching of modem bytes (a loop() step costs ~2,800 cycles
+ * however few bytes it reads, docs/benchmarks.md 5c): wake at a line end or
+ * a '>' prompt (not an empty line), after RX_BATCH_BYTES, or RX_BATCH_MS after the first unread
+ * byte (counted reads, +IPD,n: and CIPRXGET data, need not end a line).
+ * Worst case in the ring: 128 + the bytes of one step (34,000 cycles,
+ * ~25 bytes at 115200) or 3 ms (35 bytes): far under 512. */
+#define RX_BATCH_BYTES 128u
+#define RX_BATCH_MS    3u
 #define MODEM_TX_RING 512u  /* a whole CIPSEND payload: loop() need not spin while the UART drains */
 #define CON_RX_RING   512u  /* a burst of pub lines while one loop() step runs (up to ~20 ms) */
 #define CON_TX_RING   256u  /* debug lines of one loop() step go out while the next runs */
@@ -41,7 +49,11 @@ static volatile uint16_t m_tx_head, m_tx_tail;
 static volatile uint16_t c_rx_head, c_rx_tail;
 static volatile uint16_t m_rx_lost, c_rx_lost;
 static volatile uint8_t m_tx_sent; /* a byte went out since TXC1 was last cleared */
-static uint16_t m_rx_seen; /* m_rx_head when the module last drained the ring or was last woken */
+static volatile uint16_t m_rx_seen; /* m_rx_head when the module last drained the ring or was last woken */
+static volatile uint8_t m_rx_first; /* ms_count's low byte when the first byte past m_rx_seen came */
+static volatile uint8_t m_rx_mark;  /* a line end or prompt came past m_rx_seen */
+static uint8_t m_rx_text;           /* RX ISR only: the current line has more than CR */
+static uint8_t m_rx_more;           /* the module left bytes unread: wake at once */
 
 /* 16-bit ring indices shared with an ISR: read and written with
  * interrupts off, or a torn half could be seen */
@@ -81,7 +93,8 @@ static uint32_t cycles(void)
 
 /* ---- time: Timer0 CTC at 1 kHz ---- */
 static volatile uint32_t ms_count;
-ISR(TIMER0_COMPA_vect) { ms_count++; }
+static volatile uint8_t ms_low; /* ms_count's low byte, for the RX ISR */
+ISR(TIMER0_COMPA_vect) { ms_count++; ms_low++; }
 
 uint32_t hal_millis(void)
 {
@@ -97,9 +110,16 @@ uint32_t hal_millis(void)
 ISR(USART1_RX_vect)
 {
     uint8_t b = UDR1;
-    uint16_t next = (uint16_t)((m_rx_head + 1u) % MODEM_RX_RING);
-    if (next != m_rx_tail) { m_rx[m_rx_head] = b; m_rx_head = next; }
-    else m_rx_lost++;
+    uint16_t h = m_rx_head;
+    uint16_t next = (uint16_t)((h + 1u) % MODEM_RX_RING);
+    if (next != m_rx_tail) {
+        m_rx[h] = b;
+        m_rx_head = next;
+        if (h == m_rx_seen) m_rx_first = ms_low;
+        if (b == '\n') { if (m_rx_text) m_rx_mark = 1; m_rx_text = 0; } /* "\r\n" before a reply: no wake */
+        else if (b == '>') m_rx_mark = 1;
+        else if (b != '\r') m_rx_text = 1;
+    } else m_rx_lost++;
 }
 
 ISR(USART1_UDRE_vect)
@@ -133,8 +153,15 @@ int32_t hal_uart_read(uint8_t *p, int32_t max)
     int32_t n = 0;
     uint16_t t = m_rx_tail, h = get16(&m_rx_head);
     while (n < max && t != h) { p[n++] = m_rx[t]; t = (uint16_t)((t + 1u) % MODEM_RX_RING); }
-    set16(&m_rx_tail, t);
-    m_rx_seen = t == h ? h : (uint16_t)(h - 1u); /* not drained: the next sleep returns at once */
+    {
+        uint8_t s = SREG;
+        cli();
+        m_rx_tail = t;
+        m_rx_more = m_rx_head != t; /* not drained: the next sleep returns at once */
+        m_rx_seen = m_rx_head;
+        m_rx_mark = 0;
+        SREG = s;
+    }
     return n;
 }
 
@@ -324,10 +351,11 @@ void hal_message(const uint8_t *topic, int32_t topic_len, const uint8_t *payload
 { console_message(topic, topic_len, payload, payload_len, flags); }
 
 /* ---- sleep: idle mode, woken by the 1 ms tick and the UARTs ----
- * Returns early when modem bytes came after the module's last read (also
- * those that came during its last loop() step) or a console byte waits; not
- * for bytes it was already woken for: a module that is down must not turn
- * this into a busy loop. */
+ * Returns early when a console byte waits, when the module left modem bytes
+ * unread, or when modem bytes came after its last read (also during its last
+ * loop() step) and make a batch: a line end or '>' among them, RX_BATCH_BYTES
+ * of them, or RX_BATCH_MS since the first. Not for bytes it was already
+ * woken for: a module that is down must not turn this into a busy loop. */
 void hal_sleep(uint32_t ms)
 {
     uint32_t t0 = hal_millis();
@@ -335,8 +363,12 @@ void hal_sleep(uint32_t ms)
     for (;;) {
         wdt_reset();
         cli();
-        if (m_rx_head != m_rx_seen || c_rx_head != c_rx_tail || (uint32_t)(ms_count - t0) >= ms) {
+        uint16_t fresh = (uint16_t)((m_rx_head - m_rx_seen) % MODEM_RX_RING);
+        if (m_rx_more || c_rx_head != c_rx_tail || (uint32_t)(ms_count - t0) >= ms ||
+            (fresh && (m_rx_mark || fresh >= RX_BATCH_BYTES || (uint8_t)(ms_low - m_rx_first) >= RX_BATCH_MS))) {
             m_rx_seen = m_rx_head;
+            m_rx_mark = 0;
+            m_rx_more = 0;
             sei();
             return;
         }

@@ -16,7 +16,10 @@ describe('atmega1284p: a store past the linear memory traps and restarts the mod
   let broker: Mosquitto;
   let run: AvrRun | undefined;
   before(async () => {
-    buildAvr({ OUT, POKE_AFTER: '600' }); // after CONNACK: ~500 steps bring the session up (-O2: more, shorter steps), ~11 a second after it
+    // after CONNACK: ~350-500 steps bring the session up; an idle session
+    // takes only ~1-2 a second (hal_sleep batches modem bytes), so the test
+    // wakes the board with console lines until the trap comes
+    buildAvr({ OUT, POKE_AFTER: '600' });
     broker = await Mosquitto.start();
   });
   after(async () => {
@@ -32,7 +35,8 @@ describe('atmega1284p: a store past the linear memory traps and restarts the mod
     run.send('cfg 14 internet'); // the APN: a GPRS modem without one is a configuration error
     run.send('start');
     const first = await run.waitLine(/^E 1 0 0 -$/, 60_000);
-    const trap = await run.waitLine(/^T /, 90_000, first.index);
+    const nudge = setInterval(() => run?.send('stats'), 200); // every console byte is a loop() step
+    const trap = await run.waitLine(/^T /, 90_000, first.index).finally(() => clearInterval(nudge));
     assert.equal(trap.line.text, 'T trap in loop: out of bounds memory access');
     const restart = await run.waitLine(/^L 2 restarting the module in 1000 ms$/, 5000, trap.index);
     await run.waitLine(/^L 3 restarting the module after trap 1$/, 5000, restart.index);
