@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { memoryGuard } from '../board/node/engine.ts';
 import { CONFIG_KEYS, EVENT } from '../board/node/abi.ts';
+import { BoardPins } from '../board/node/pins.ts';
 import { PROFILES, logExpander, type ProfileName } from '../sim/profile.ts';
 
 export type Config = Partial<Record<keyof typeof CONFIG_KEYS, string>>;
@@ -60,6 +61,8 @@ export class Device {
   now = 1000;
   readonly sock = new ScriptSocket();
   readonly uart = new ScriptUart();
+  /** The app's board I/O (the telemetry app drives its output pin), as the Node host has it. */
+  readonly pins = new BoardPins();
   readonly events: { kind: number; a: number; b: number; text: string }[] = [];
   readonly messages: { topic: string; payload: Uint8Array; flags: number }[] = [];
   readonly logs: string[] = [];
@@ -120,6 +123,15 @@ export class Device {
       uart_read: (p, max) => this.take(u.inbox, p, max),
       uart_set_baud: (b) => { u.baud = b; },
       gpio_write: (pin, level) => { u.pins.push([pin, level]); },
+      pin_mode: (pin, mode) => this.pins.pinMode(pin, mode),
+      pin_read: (pin) => this.pins.pinRead(pin),
+      pin_write: (pin, level) => this.pins.pinWrite(pin, level),
+      adc_read: (ch) => this.pins.adcRead(ch),
+      i2c_xfer: (addr, wp, wl, rp, rl) => {
+        const r = this.pins.i2cXfer(addr, this.bytes(wp, wl).slice(), rl);
+        if (r.data) this.bytes(rp, r.data.length).set(r.data);
+        return r.n;
+      },
       sock_open: (hp, hl, port) => {
         s.host = this.text(hp, hl); s.port = port; s.opens++; s.state = 0; s.closed = false;
         s.inbox = []; s.written = [];
